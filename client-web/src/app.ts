@@ -1,0 +1,285 @@
+// The main view: header, layers panel, map and feature panel, wired to the HTTP API and the
+// WebSocket. Owns the list of open tiles (subscriptions), capped at MAX_OPEN_TILES.
+import * as api from './api';
+import type { FeatureInfo } from './features';
+import { parseTileKey } from './geometry';
+import { imageryDescription } from './imagery';
+import { MapView } from './map';
+import { Nomenclature } from './nomenclature';
+import { socketUrl, TesseraSocket, TILE_STATE_NAMES, type ConnState, type Snapshot } from './socket';
+import { h } from './ui/dom';
+import { FeaturePanel } from './ui/featurePanel';
+import { Header } from './ui/header';
+import { Sidebar } from './ui/sidebar';
+import { toast } from './ui/toast';
+import { installTestHooks, removeTestHooks } from './hooks';
+
+export const MAX_OPEN_TILES = 9;
+
+export interface AppContext {
+  root: HTMLElement;
+  user: api.User;
+  /** Called once the app has torn itself down: after logout or when the session is lost. */
+  loggedOut(notice?: string): void;
+}
+
+export async function startApp(ctx: AppContext): Promise<void> {
+  ctx.root.replaceChildren(h('div', { class: 'splash' }, h('div', { class: 'spinner' }), h('p', {}, 'Loading the project…')));
+  let project: api.Project;
+  let nomen: Nomenclature;
+  try {
+    const [p, n] = await Promise.all([api.project(), api.nomenclature()]);
+    project = p;
+    nomen = new Nomenclature(n);
+  } catch (e) {
+    if (e instanceof api.ApiError && e.status === 401) {
+      ctx.loggedOut('Your session has ended. Please sign in again.');
+      return;
+    }
+    const retry = h('button', { type: 'button', class: 'btn btn-primary' }, 'Try again');
+    retry.addEventListener('click', () => void startApp(ctx));
+    ctx.root.replaceChildren(h('div', { class: 'splash' },
+      h('p', { class: 'login-error' }, `The project could not be loaded: ${e instanceof Error ? e.message : String(e)}`), retry));
+    return;
+  }
+  new App(ctx, project, nomen);
+}
+
+class App {
+  private readonly m_open: string[] = []; // oldest first
+  private readonly m_loading = new Set<string>();
+  private readonly m_polygons = new Map<string, number>();
+  /** Keys asked for by each subscribe request still waiting for `subscribed`. */
+  private readonly m_requested = new Map<number, string[]>();
+  private readonly m_header: Header;
+  private readonly m_sidebar: Sidebar;
+  private readonly m_panel: FeaturePanel;
+  private readonly m_mapEl: HTMLElement;
+  private readonly m_hint: HTMLElement;
+  private readonly m_status: HTMLElement;
+  private readonly m_view: MapView;
+  private readonly m_socket: TesseraSocket;
+  private m_stopped = false;
+  private readonly m_onKey = (ev: KeyboardEvent) => {
+    if (ev.key === 'Escape') this.select(null);
+  };
+
+  constructor(private readonly m_ctx: AppContext, private readonly m_project: api.Project, nomen: Nomenclature) {
+    const user = m_ctx.user;
+    this.m_header = new Header(user, () => void this.logout(), () => this.m_socket.retryNow());
+    this.m_header.setProject(m_project.name, m_project.srid);
+    const hasImagery = !!m_project.imagery && m_project.imagery.kind !== 'none' && !!m_project.imagery.url;
+    this.m_sidebar = new Sidebar(nomen, imageryDescription(m_project.imagery), hasImagery, MAX_OPEN_TILES, {
+      imageryVisible: (v) => this.m_view.setImageryVisible(v),
+      gridVisible: (v) => this.m_view.grid.setVisible(v),
+      polygonsVisible: (v) => this.m_view.features.layer.setVisible(v),
+      opacity: (v) => {
+        this.m_view.features.settings.opacity = v;
+        this.m_view.features.restyle();
+      },
+      colorBy: (d) => {
+        this.m_view.features.settings.colorBy = d;
+        this.m_view.features.restyle();
+        this.refreshLegend();
+      },
+      closeTile: (k) => this.closeTiles([k]),
+      closeAll: () => this.closeTiles([...this.m_open]),
+      zoomToTile: (k) => this.zoomToTile(k),
+      fitProject: () => this.m_view.fit(this.m_project.extent, 300),
+    });
+    this.m_panel = new FeaturePanel(nomen, () => this.select(null));
+    this.m_mapEl = h('div', { id: 'map', class: 'map', 'data-tile-count': 0, 'data-feature-count': 0, 'data-open-tiles': '', 'data-ws-state': 'connecting' });
+    this.m_hint = h('div', { class: 'map-hint', hidden: true, role: 'status' });
+    const coords = h('span', { class: 'coords' });
+    this.m_status = h('span', { class: 'status-text' });
+    m_ctx.root.replaceChildren(h('div', { class: 'shell' },
+      this.m_header.el,
+      h('div', { class: 'workspace' },
+        this.m_sidebar.el,
+        h('main', { class: 'map-wrap' }, this.m_mapEl, this.m_hint, h('div', { class: 'statusbar' }, coords, this.m_status)),
+        h('aside', { class: 'rightbar' }, this.m_panel.el))));
+
+    this.m_view = new MapView(this.m_mapEl, coords, m_project, nomen, {
+      tileClicked: (k) => this.openTile(k),
+      featureClicked: (info) => this.select(info),
+      isOpen: (k) => this.m_open.includes(k),
+      isLoading: (k) => this.m_loading.has(k),
+      loaded: () => this.refreshGridInfo(),
+      problem: (msg) => {
+        this.m_hint.hidden = !msg;
+        this.m_hint.textContent = msg ?? '';
+      },
+    });
+    this.m_socket = new TesseraSocket(socketUrl(), {
+      state: (s, d) => this.connectionChanged(s, d),
+      authenticated: () => this.resubscribe(),
+      subscribed: (keys, id) => this.subscribed(keys, id),
+      snapshot: (s) => this.snapshot(s),
+      unsubscribed: () => undefined,
+      error: (err, req) => {
+        toast(err.field ? `${err.message} (${err.field})` : err.message || `Server error: ${err.code}`, 'error');
+        if (req?.kind === 'subscribe') this.subscribeFailed(req.keys, err.field);
+      },
+      sessionLost: () => this.teardown('Your session has ended. Please sign in again.'),
+    }, async () => (await api.me()) !== null);
+    this.m_socket.start();
+    document.addEventListener('keydown', this.m_onKey);
+    installTestHooks(this.m_view, {
+      openTiles: () => [...this.m_open],
+      loadingTiles: () => [...this.m_loading],
+      wsState: () => this.m_socket.state,
+    });
+  }
+
+  // ------------------------------------------------------------ tiles and subscriptions
+
+  private openTile(key: string): void {
+    if (this.m_open.includes(key)) return;
+    this.m_open.push(key);
+    this.m_loading.add(key);
+    if (this.m_open.length > MAX_OPEN_TILES) this.closeTiles(this.m_open.slice(0, this.m_open.length - MAX_OPEN_TILES));
+    this.subscribe([key]);
+    this.refreshOpen();
+  }
+
+  private subscribe(keys: string[]): void {
+    const id = this.m_socket.subscribe(keys);
+    if (id) this.m_requested.set(id, keys);
+    else if (this.m_socket.state === 'reconnecting') toast('Not connected: the tile opens when the connection is back.', 'warning');
+  }
+
+  private resubscribe(): void {
+    if (this.m_open.length === 0) return;
+    for (const k of this.m_open) this.m_loading.add(k);
+    this.subscribe([...this.m_open]);
+    this.refreshOpen();
+  }
+
+  private subscribed(keys: string[], requestId: number): void {
+    const asked = this.m_requested.get(requestId);
+    this.m_requested.delete(requestId);
+    if (!asked) return;
+    const given = new Set(keys);
+    const refused = asked.filter((k) => !given.has(k) && this.m_loading.has(k));
+    if (refused.length) {
+      toast(`The server did not open tile ${refused.join(', ')}.`, 'warning');
+      this.dropTiles(refused);
+    }
+  }
+
+  private subscribeFailed(keys: string[], field: string): void {
+    const m = /tile_keys\[(\d+)\]/.exec(field);
+    const failed = m && keys[Number(m[1])] !== undefined ? [keys[Number(m[1])]] : keys;
+    this.dropTiles(failed.filter((k) => this.m_loading.has(k)));
+  }
+
+  /** Forgets tiles the server refused (no unsubscribe needed). */
+  private dropTiles(keys: string[]): void {
+    for (const k of keys) {
+      const i = this.m_open.indexOf(k);
+      if (i >= 0) this.m_open.splice(i, 1);
+      this.m_loading.delete(k);
+      this.m_polygons.delete(k);
+      this.m_view.features.removeTile(k);
+    }
+    this.refreshOpen();
+  }
+
+  private closeTiles(keys: string[]): void {
+    if (keys.length === 0) return;
+    this.m_socket.unsubscribe(keys);
+    this.dropTiles(keys);
+    if (this.m_view.features.selectedId !== null && !this.m_view.features.info(this.m_view.features.selectedId)) this.select(null);
+  }
+
+  private snapshot(s: Snapshot): void {
+    const key = s.tileKey ?? '';
+    if (!this.m_open.includes(key)) return; // closed meanwhile
+    const res = this.m_view.features.setTile(s);
+    this.m_loading.delete(key);
+    this.m_polygons.set(key, res.drawn);
+    const state = s.state ? TILE_STATE_NAMES[s.state] : undefined; // 0: not said, keep the listed state
+    this.m_view.grid.setState(key, state ?? this.m_view.grid.get(key)?.state ?? 'todo', res.drawn + res.rejected.length);
+    if (res.rejected.length) {
+      console.warn(`tessera: tile ${key}: undrawable features`, res.rejected);
+      toast(`Tile ${key}: ${res.rejected.length} polygon(s) could not be drawn (${res.rejected[0].reason}).`, 'warning');
+    }
+    // Keep the panel in step with the selected polygon's new state, if it is in this tile.
+    const sel = this.m_view.features.selectedId;
+    if (sel !== null) {
+      const info = this.m_view.features.info(sel);
+      if (info) this.m_panel.show(info);
+      else if (!this.m_loading.size) this.select(null);
+    }
+    this.refreshOpen();
+  }
+
+  private zoomToTile(key: string): void {
+    const o = parseTileKey(key);
+    if (!o) return;
+    const s = this.m_project.tile_size_m || 1000;
+    this.m_view.fit([o[0], o[1], o[0] + s, o[1] + s], 300);
+  }
+
+  // ------------------------------------------------------------ selection and UI state
+
+  private select(info: FeatureInfo | null): void {
+    const shown = this.m_view.features.select(info ? info.id : null);
+    this.m_panel.show(shown);
+  }
+
+  private connectionChanged(state: ConnState, detail: string): void {
+    this.m_header.setConnection(state, detail);
+    this.m_mapEl.dataset.wsState = state;
+  }
+
+  private refreshOpen(): void {
+    this.m_sidebar.setOpenTiles([...this.m_open].reverse().map((key) => ({
+      key,
+      state: this.m_view.grid.get(key)?.state ?? 'todo',
+      loading: this.m_loading.has(key),
+      polygons: this.m_polygons.get(key) ?? 0,
+    })));
+    this.m_mapEl.dataset.openTiles = this.m_open.join(',');
+    this.m_mapEl.dataset.loadingTiles = String(this.m_loading.size);
+    this.m_mapEl.dataset.featureCount = String(this.m_view.features.count);
+    this.m_view.grid.redraw();
+    this.refreshLegend();
+    this.refreshGridInfo();
+  }
+
+  private refreshLegend(): void {
+    const dim = this.m_view.features.settings.colorBy;
+    this.m_sidebar.setClasses(dim, this.m_view.features.classCounts(dim));
+  }
+
+  private refreshGridInfo(): void {
+    const counts = new Map<string, number>();
+    for (const t of this.m_view.grid.inView()) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+    this.m_sidebar.setStateCounts(counts);
+    this.m_mapEl.dataset.tileCount = String(this.m_view.grid.count);
+    const n = this.m_view.features.count;
+    this.m_status.textContent = `${this.m_view.grid.count} tiles · ${this.m_open.length} open · ${n} polygons`;
+  }
+
+  // ------------------------------------------------------------ session
+
+  private async logout(): Promise<void> {
+    try {
+      await api.logout();
+    } catch (e) {
+      console.warn('tessera: logout failed', e);
+    }
+    this.teardown();
+  }
+
+  private teardown(notice?: string): void {
+    if (this.m_stopped) return;
+    this.m_stopped = true;
+    this.m_socket.stop();
+    document.removeEventListener('keydown', this.m_onKey);
+    this.m_view.map.setTarget(undefined);
+    removeTestHooks();
+    this.m_ctx.loggedOut(notice);
+  }
+}

@@ -1,0 +1,10 @@
+# Writes a C++ source holding the nomenclature CSV files as string constants.
+set(body "// Generated from server/data/nomenclature by embed_nomenclature.cmake. Do not edit.\n")
+string(APPEND body "#include <string_view>\nnamespace tessera::core::detail {\n")
+foreach(name couverture usage artificialisation)
+  file(READ ${IN_DIR}/${name}.csv text)
+  string(APPEND body "extern const std::string_view ${name}_csv;\n")
+  string(APPEND body "const std::string_view ${name}_csv = R\"tessera_csv(${text})tessera_csv\";\n")
+endforeach()
+string(APPEND body "}\n")
+file(WRITE ${OUT} "${body}")

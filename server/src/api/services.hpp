@@ -1,0 +1,30 @@
+#pragma once
+
+// What the API handlers work with: the configuration, the stores, authentication, metrics
+// and the project being served. Built once by the composition root; the members it refers to
+// outlive it. Thread-safe as its members are.
+
+#include "auth/auth.hpp"
+#include "core/config.hpp"
+#include "core/metrics.hpp"
+#include "core/nomenclature.hpp"
+#include "store/accounts.hpp"
+#include "store/database.hpp"
+#include "store/projects.hpp"
+#include "tiles/grid.hpp"
+
+namespace tessera::api {
+
+struct Services {
+    const core::Config& config;
+    store::Database& db;
+    store::ProjectStore& projects;
+    store::AccountStore& accounts;
+    auth::AuthService& auth;
+    core::Metrics& metrics;
+    const core::Nomenclature& nomenclature;
+    store::ProjectRecord project;
+    tiles::Grid grid;
+};
+
+}  // namespace tessera::api

@@ -1,0 +1,231 @@
+#include "api/ws_api.hpp"
+
+#include <chrono>
+
+#include "api/snapshot.hpp"
+#include "core/log.hpp"
+
+namespace tessera::api {
+namespace {
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string encode(const v1::ServerMessage& m) {
+    std::string out;
+    m.SerializeToString(&out);
+    return out;
+}
+
+v1::Role role_of(auth::Role r) {
+    switch (r) {
+    case auth::Role::contributor: return v1::ROLE_CONTRIBUTOR;
+    case auth::Role::controller: return v1::ROLE_CONTROLLER;
+    case auth::Role::lead: return v1::ROLE_LEAD;
+    case auth::Role::admin: return v1::ROLE_ADMIN;
+    }
+    return v1::ROLE_UNSPECIFIED;
+}
+
+// True when the connection may send one more message now.
+bool take_token(const Services& s, WsConnection& c) {
+    const auto now = std::chrono::steady_clock::now();
+    const double rate = static_cast<double>(s.config.limits.max_messages_per_second);
+    const double burst = rate * 2;
+    if (c.tokens < 0) {
+        c.tokens = burst;
+    } else {
+        const double elapsed = std::chrono::duration<double>(now - c.refilled).count();
+        c.tokens = std::min(burst, c.tokens + elapsed * rate);
+    }
+    c.refilled = now;
+    if (c.tokens < 1) return false;
+    c.tokens -= 1;
+    return true;
+}
+
+void authenticate(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutcome& out) {
+    const auto& a = in.authenticate();
+    if (!a.token().empty()) {
+        auto p = s.auth.authenticate(a.token());
+        if (!p || p->session_id != c.principal.session_id) {
+            out.frames.push_back(encode_error(in.request_id(), ErrorKind::unauthenticated,
+                                              "this token does not belong to the connection's session",
+                                              "authenticate.token"));
+            return;
+        }
+    }
+    v1::ServerMessage m;
+    m.set_request_id(in.request_id());
+    auto* r = m.mutable_authenticated();
+    r->set_user_id(c.principal.user_id);
+    r->set_username(c.principal.username);
+    r->set_role(role_of(c.principal.role));
+    r->set_project(s.project.name);
+    r->set_srid(static_cast<std::uint32_t>(s.project.srid));
+    r->set_tile_size_m(static_cast<std::uint32_t>(s.project.tile_size_m));
+    r->set_protocol_version(1);
+    out.frames.push_back(encode(m));
+}
+
+void subscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutcome& out) {
+    const auto& sub = in.subscribe();
+    const auto id = in.request_id();
+    const auto limit = s.config.limits.max_tiles_per_subscribe;
+    std::vector<tiles::TileKey> keys;
+    if (sub.has_bbox() == (sub.tile_keys_size() > 0)) {
+        out.frames.push_back(encode_error(id, ErrorKind::invalid_argument,
+                                          "give either tile_keys or bbox, not both and not neither", "subscribe"));
+        return;
+    }
+    if (sub.has_bbox()) {
+        const auto& b = sub.bbox();
+        const tiles::Box box{b.min_x(), b.min_y(), b.max_x(), b.max_y()};
+        if (!box.valid()) {
+            out.frames.push_back(encode_error(id, ErrorKind::invalid_argument,
+                                              "bbox must be finite with min_x < max_x and min_y < max_y",
+                                              "subscribe.bbox"));
+            return;
+        }
+        auto found = s.grid.keys_in(box, limit);
+        if (!found) {
+            out.frames.push_back(encode_error(id, ErrorKind::limit_exceeded,
+                                              "bbox covers " + std::to_string(s.grid.count_in(box)) +
+                                                  " tiles; at most " + std::to_string(limit) + " per subscription",
+                                              "subscribe.bbox"));
+            return;
+        }
+        // Only the tiles the project has.
+        for (const auto& t : s.projects.tiles_in(s.project, box, limit)) keys.push_back({t.x_km, t.y_km});
+    } else {
+        if (static_cast<std::size_t>(sub.tile_keys_size()) > limit) {
+            out.frames.push_back(encode_error(id, ErrorKind::limit_exceeded,
+                                              std::to_string(sub.tile_keys_size()) + " tiles asked; at most " +
+                                                  std::to_string(limit) + " per subscription",
+                                              "subscribe.tile_keys"));
+            return;
+        }
+        for (int i = 0; i < sub.tile_keys_size(); ++i) {
+            std::string why;
+            auto key = tiles::parse_key(sub.tile_keys(i), &why);
+            const std::string field = "subscribe.tile_keys[" + std::to_string(i) + "]";
+            if (!key || !s.grid.aligned(*key)) {
+                out.frames.push_back(encode_error(id, ErrorKind::invalid_argument,
+                                                  key ? "tile key " + key->str() + " is not on the project's grid" : why,
+                                                  field));
+                return;
+            }
+            keys.push_back(*key);
+        }
+    }
+    // Snapshots first, so that an unknown key refuses the whole request before anything is sent.
+    std::vector<v1::ServerMessage> snapshots;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto record = s.projects.snapshot(s.project, keys[i].str());
+        if (!record) {
+            out.frames.push_back(encode_error(id, ErrorKind::not_found,
+                                              "tile " + keys[i].str() + " does not exist in project " + s.project.name,
+                                              sub.has_bbox() ? "subscribe.bbox" : "subscribe.tile_keys[" + std::to_string(i) + "]"));
+            return;
+        }
+        v1::ServerMessage m;
+        m.set_request_id(id);
+        build_snapshot(*record, s.grid, *m.mutable_snapshot());
+        snapshots.push_back(std::move(m));
+    }
+    std::size_t after = c.tiles.size();
+    for (const auto& k : keys) after += c.tiles.contains(k.str()) ? 0 : 1;
+    if (after > s.config.limits.max_subscribed_tiles) {
+        out.frames.push_back(encode_error(id, ErrorKind::limit_exceeded,
+                                          "this connection would hold " + std::to_string(after) +
+                                              " tiles; at most " + std::to_string(s.config.limits.max_subscribed_tiles) +
+                                              ": unsubscribe from some first",
+                                          "subscribe"));
+        return;
+    }
+    v1::ServerMessage ack;
+    ack.set_request_id(id);
+    for (const auto& k : keys) {
+        c.tiles.insert(k.str());
+        ack.mutable_subscribed()->add_tile_keys(k.str());
+    }
+    out.frames.push_back(encode(ack));
+    for (const auto& m : snapshots) out.frames.push_back(encode(m));
+}
+
+void unsubscribe(WsConnection& c, const v1::ClientMessage& in, WsOutcome& out) {
+    v1::ServerMessage m;
+    m.set_request_id(in.request_id());
+    auto* r = m.mutable_unsubscribed();
+    if (in.unsubscribe().tile_keys_size() == 0) {
+        for (const auto& k : c.tiles) r->add_tile_keys(k);
+        c.tiles.clear();
+    } else {
+        for (const auto& k : in.unsubscribe().tile_keys())
+            if (c.tiles.erase(k)) r->add_tile_keys(k);
+    }
+    out.frames.push_back(encode(m));
+}
+
+}  // namespace
+
+std::string encode_error(std::uint64_t request_id, ErrorKind kind, const std::string& message,
+                         const std::string& field) {
+    v1::ServerMessage m;
+    m.set_request_id(request_id);
+    auto* e = m.mutable_error();
+    e->set_code(wire(kind).ws_code);
+    e->set_message(message);
+    e->set_field(field);
+    return encode(m);
+}
+
+WsOutcome handle_frame(Services& s, WsConnection& c, std::string_view frame) {
+    WsOutcome out;
+    if (!take_token(s, c)) {
+        ++c.refused_in_a_row;
+        out.frames.push_back(encode_error(0, ErrorKind::limit_exceeded,
+                                          "too many messages: at most " +
+                                              std::to_string(s.config.limits.max_messages_per_second) + " per second"));
+        if (c.refused_in_a_row > s.config.limits.max_messages_per_second) {
+            out.close = true;
+            out.close_reason = "message flood";
+        }
+        return out;
+    }
+    c.refused_in_a_row = 0;
+    v1::ClientMessage in;
+    if (!in.ParseFromArray(frame.data(), static_cast<int>(frame.size()))) {
+        out.frames.push_back(encode_error(0, ErrorKind::malformed, "the frame is not a tessera.v1.ClientMessage"));
+        return out;
+    }
+    try {
+        switch (in.body_case()) {
+        case v1::ClientMessage::kAuthenticate: authenticate(s, c, in, out); break;
+        case v1::ClientMessage::kSubscribe: subscribe(s, c, in, out); break;
+        case v1::ClientMessage::kUnsubscribe: unsubscribe(c, in, out); break;
+        case v1::ClientMessage::kPing: {
+            v1::ServerMessage m;
+            m.set_request_id(in.request_id());
+            m.mutable_pong()->set_client_time_ms(in.ping().client_time_ms());
+            m.mutable_pong()->set_server_time_ms(now_ms());
+            out.frames.push_back(encode(m));
+            break;
+        }
+        default:
+            out.frames.push_back(encode_error(in.request_id(), ErrorKind::unknown_message,
+                                              "the message has no body this server knows (protocol v1)"));
+        }
+    } catch (const std::exception& e) {
+        core::log_error("WebSocket request ", in.request_id(), " of ", c.principal.username, " failed: ", e.what());
+        out.frames.clear();
+        out.frames.push_back(encode_error(in.request_id(), ErrorKind::internal,
+                                          "internal error; the server log has the details"));
+    }
+    return out;
+}
+
+}  // namespace tessera::api

@@ -1,0 +1,216 @@
+#include "app/commands.hpp"
+
+#include <iostream>
+#include <unistd.h>
+
+#include "api/services.hpp"
+#include "auth/auth.hpp"
+#include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/nomenclature.hpp"
+#include "demo/demo.hpp"
+#include "ingest/vector_ingest.hpp"
+#include "net/server.hpp"
+#include "store/accounts.hpp"
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+#include "store/projects.hpp"
+
+namespace tessera::app {
+namespace {
+
+std::vector<OptionSpec> with(std::vector<OptionSpec> specs, const std::vector<OptionSpec>& more) {
+    specs.insert(specs.end(), more.begin(), more.end());
+    return specs;
+}
+
+bool print_help(const Args& a, const std::string& usage, const std::string& text, const std::vector<OptionSpec>& specs) {
+    if (!a.help()) return false;
+    std::cout << format_help(usage, text, specs);
+    return true;
+}
+
+}  // namespace
+
+int cmd_serve(const std::vector<std::string>& args) {
+    const auto specs = config_options();
+    Args a(args, specs);
+    if (print_help(a, "tessera serve [--config FILE] [--port N] [--database-url URL] ...",
+                   "Serves the HTTP API, the WebSocket /ws and the web client. Applies missing migrations first.\n"
+                   "Every setting can also come from a file (--config) or a TESSERA_<NAME> variable.",
+                   specs))
+        return 0;
+    if (!a.positionals().empty()) throw UsageError("unexpected argument '" + a.positionals()[0] + "'");
+    const auto config = load_config(a);
+    store::migrate(config.database_url);
+    store::Database db(config.database_url, config.db_connections);
+    store::ProjectStore projects(db);
+    store::AccountStore accounts(db);
+    auth::AuthService auth(accounts, config.session_hours);
+    auto project = projects.find(config.project);
+    if (!project) {
+        throw std::runtime_error("project '" + config.project +
+                                 "' does not exist: create it with `tessera project create " + config.project + "`");
+    }
+    core::Metrics metrics;
+    api::Services services{config, db, projects, accounts, auth, metrics, core::Nomenclature::builtin(), *project,
+                           tiles::Grid(project->tile_size_m)};
+    net::Server server(services);
+    const auto port = server.listen();
+    core::log_info("serving project '", project->name, "' on http://", config.listen_address, ":", port);
+    // A line on stdout that scripts and tests wait for (the port matters when --port 0).
+    std::cout << "tessera: listening on " << config.listen_address << ":" << port << std::endl;
+    server.run();
+    core::log_info("stopped");
+    return 0;
+}
+
+int cmd_migrate(const std::vector<std::string>& args) {
+    const auto specs = config_options();
+    Args a(args, specs);
+    if (print_help(a, "tessera migrate [--database-url URL]",
+                   "Applies the migrations this program carries that the database lacks. Safe to run while\n"
+                   "servers start: runners wait for each other.",
+                   specs))
+        return 0;
+    const auto config = load_config(a);
+    auto result = store::migrate(config.database_url);
+    std::cout << (result.applied.empty() ? "schema up to date" : std::to_string(result.applied.size()) + " migrations applied")
+              << " (at " << result.current << ")\n";
+    return 0;
+}
+
+int cmd_user(const std::vector<std::string>& args) {
+    const auto specs = with(config_options(), {{"role", true, "contributor, controller, lead or admin"},
+                                               {"password", true, "the password (prefer --password-stdin)"},
+                                               {"password-stdin", false, "read the password from standard input"},
+                                               {"name", true, "display name"},
+                                               {"replace", false, "change the user if it exists"}});
+    Args a(args, specs);
+    if (print_help(a, "tessera user add USERNAME --role ROLE (--password P | --password-stdin) [--name NAME]",
+                   "Creates an account. Passwords are stored as Argon2id hashes.", specs))
+        return 0;
+    const auto& pos = a.positionals();
+    if (pos.size() != 2 || pos[0] != "add") throw UsageError("expected: tessera user add USERNAME --role ROLE ...");
+    if (!a.has("role")) throw UsageError("--role is required (contributor, controller, lead or admin)");
+    std::string password;
+    if (a.has("password-stdin")) {
+        std::getline(std::cin, password);
+    } else if (auto p = a.get("password")) {
+        password = *p;
+    } else {
+        throw UsageError("give --password or --password-stdin");
+    }
+    const auto config = load_config(a);
+    store::Database db(config.database_url, 1);
+    store::AccountStore accounts(db);
+    auth::AuthService auth(accounts, config.session_hours);
+    try {
+        auto user = auth.add_user(pos[1], a.get_or("name", pos[1]), *a.get("role"), password, a.has("replace"));
+        std::cout << "user " << user.username << " (" << user.role << ") ready\n";
+    } catch (const std::invalid_argument& e) {
+        throw UsageError(e.what());
+    }
+    return 0;
+}
+
+int cmd_project(const std::vector<std::string>& args) {
+    const auto specs = with(config_options(), {{"srid", true, "EPSG code of the project CRS (default 2154)"},
+                                               {"tile-size", true, "tile side in metres, a multiple of 1000 (default 1000)"},
+                                               {"imagery", true, "imagery settings as JSON, e.g. {\"kind\":\"xyz\",\"url\":\"...\"}"}});
+    Args a(args, specs);
+    if (print_help(a, "tessera project create NAME [--srid 2154] [--tile-size 1000] [--imagery JSON]",
+                   "Creates a project (or updates the imagery of an existing one).", specs))
+        return 0;
+    const auto& pos = a.positionals();
+    if (pos.size() != 2 || pos[0] != "create") throw UsageError("expected: tessera project create NAME");
+    int srid = 0, tile = 0;
+    try {
+        srid = std::stoi(a.get_or("srid", "2154"));
+        tile = std::stoi(a.get_or("tile-size", "1000"));
+    } catch (const std::exception&) {
+        throw UsageError("--srid and --tile-size take whole numbers");
+    }
+    if (tile <= 0 || tile % 1000 != 0) throw UsageError("--tile-size must be a positive multiple of 1000");
+    const auto config = load_config(a);
+    store::migrate(config.database_url);
+    store::Database db(config.database_url, 1);
+    store::ProjectStore projects(db);
+    auto p = projects.ensure(pos[1], srid, tile, a.get_or("imagery", R"({"kind": "none"})"));
+    std::cout << "project " << p.name << " (EPSG:" << p.srid << ", " << p.tile_size_m << " m tiles) ready\n";
+    return 0;
+}
+
+int cmd_ingest(const std::vector<std::string>& args) {
+    const auto specs = with(config_options(), {{"layer", true, "layer to read (default: the first)"},
+                                               {"cs-field", true, "field with the land-cover code (default code_cs)"},
+                                               {"us-field", true, "field with the land-use code (default code_us)"},
+                                               {"confidence-field", true, "field with the confidence, 0..1 or 0..100 (default confidence; '' for none)"},
+                                               {"prediction-set", true, "name of the prediction set (default: default)"},
+                                               {"dry-run", false, "check and report without writing"}});
+    Args a(args, specs);
+    if (print_help(a, "tessera ingest vector FILE [--project NAME] [--layer L] [--cs-field F] ...",
+                   "Loads vector predictions (any OGR format with CS/US/confidence fields) into the project's\n"
+                   "tiles: reprojected, clipped to tiles on the 1 cm grid, one transaction per tile. Tiles that\n"
+                   "people have edited are never overwritten.",
+                   specs))
+        return 0;
+    auto pos = a.positionals();
+    if (!pos.empty() && pos[0] == "vector") pos.erase(pos.begin());
+    if (pos.size() != 1) throw UsageError("expected: tessera ingest vector FILE");
+    const auto config = load_config(a);
+    store::migrate(config.database_url);
+    store::Database db(config.database_url, 1);
+    store::ProjectStore projects(db);
+    auto project = projects.find(config.project);
+    if (!project) {
+        throw std::runtime_error("project '" + config.project + "' does not exist: create it with `tessera project create " +
+                                 config.project + "`");
+    }
+    ingest::VectorOptions options;
+    options.file = pos[0];
+    options.layer = a.get_or("layer", "");
+    options.fields.cs = a.get_or("cs-field", "code_cs");
+    options.fields.us = a.get_or("us-field", "code_us");
+    options.fields.confidence = a.get_or("confidence-field", "confidence");
+    options.prediction_set = a.get_or("prediction-set", "default");
+    options.dry_run = a.has("dry-run");
+    auto report = ingest::ingest_vector(options, projects, *project, core::Nomenclature::builtin(), std::cout);
+    std::cout << "ingested " << report.polygons_loaded << " polygons into " << report.tiles_loaded << " tiles from "
+              << report.features_read << " features in " << report.seconds << " s\n";
+    for (const auto& [cs, area] : report.area_by_cs)
+        std::cout << "  " << cs << "  " << static_cast<long long>(area / 10000) << " ha\n";
+    return 0;
+}
+
+int cmd_demo(const std::vector<std::string>& args) {
+    const std::vector<OptionSpec> specs{{"out", true, "output folder"},
+                                        {"geo", true, "folder with real geography (OSM extract); default: none"},
+                                        {"seed", true, "random seed (default 20260101)"}};
+    Args a(args, specs);
+    if (print_help(a, "tessera demo generate --out DIR [--geo DIR] [--seed N]",
+                   "Generates a demo territory: a ground-truth partition (procedural, or from the real OSM\n"
+                   "extract in --geo), AI-like predictions degraded from it (prediction.gpkg) and rendered\n"
+                   "imagery (imagery/<tile>.png).",
+                   specs))
+        return 0;
+    const auto& pos = a.positionals();
+    if (pos.size() != 1 || pos[0] != "generate") throw UsageError("expected: tessera demo generate --out DIR");
+    if (!a.has("out")) throw UsageError("--out DIR is required");
+    demo::Options options;
+    options.out_dir = *a.get("out");
+    if (auto g = a.get("geo"); g && !g->empty()) options.geo_dir = *g;
+    try {
+        if (auto s = a.get("seed")) options.seed = std::stoull(*s);
+    } catch (const std::exception&) {
+        throw UsageError("--seed takes a whole number");
+    }
+    auto summary = demo::generate(options, std::cout);
+    std::cout << "demo (" << summary.source << "): " << summary.truth_polygons << " true polygons, "
+              << summary.predicted_polygons << " predicted (" << summary.confused_polygons << " with a wrong class)\n"
+              << "extent " << summary.extent.min_x << " " << summary.extent.min_y << " " << summary.extent.max_x << " "
+              << summary.extent.max_y << "\n";
+    return 0;
+}
+
+}  // namespace tessera::app

@@ -1,0 +1,181 @@
+#include "geo/ogr_source.hpp"
+
+#include <cmath>
+#include <mutex>
+#include <vector>
+
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+namespace tessera::geo {
+namespace {
+
+void register_drivers() {
+    static std::once_flag once;
+    std::call_once(once, [] { GDALAllRegister(); });
+}
+
+std::string last_gdal_error() {
+    const char* msg = CPLGetLastErrorMsg();
+    return msg && *msg ? msg : "no reason given by GDAL";
+}
+
+// GDAL reports through a global handler: quiet it while we turn its errors into ours.
+struct QuietErrors {
+    QuietErrors() {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        CPLErrorReset();
+    }
+    ~QuietErrors() { CPLPopErrorHandler(); }
+};
+
+bool finite_coords(OGRGeometryH g) {
+    const int n = OGR_G_GetGeometryCount(g);
+    if (n > 0) {
+        for (int i = 0; i < n; ++i)
+            if (!finite_coords(OGR_G_GetGeometryRef(g, i))) return false;
+        return true;
+    }
+    const int points = OGR_G_GetPointCount(g);
+    for (int i = 0; i < points; ++i) {
+        if (!std::isfinite(OGR_G_GetX(g, i)) || !std::isfinite(OGR_G_GetY(g, i))) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+struct VectorSource::Impl {
+    std::filesystem::path path;
+    GDALDatasetH dataset = nullptr;
+    OGRLayerH layer = nullptr;
+    std::string layer_name;
+    OGRSpatialReferenceH target = nullptr;
+    OGRCoordinateTransformationH transform = nullptr;
+    std::string source_crs;
+    int cs_index = -1, us_index = -1, confidence_index = -1;
+
+    ~Impl() {
+        if (transform) OCTDestroyCoordinateTransformation(transform);
+        if (target) OSRDestroySpatialReference(target);
+        if (dataset) GDALClose(dataset);
+    }
+};
+
+VectorSource::VectorSource(const std::filesystem::path& path, const std::string& layer, int target_srid,
+                           const FieldMap& fields)
+    : m_impl(std::make_unique<Impl>()) {
+    register_drivers();
+    QuietErrors quiet;
+    auto& d = *m_impl;
+    d.path = path;
+    const std::string file = path.string();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw InputError(file + ": no such file");
+    d.dataset = GDALOpenEx(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY, nullptr, nullptr, nullptr);
+    if (!d.dataset) throw InputError(file + ": cannot be read as a vector file (" + last_gdal_error() + ")");
+    const int nlayers = GDALDatasetGetLayerCount(d.dataset);
+    if (nlayers == 0) throw InputError(file + ": the file has no layer");
+    d.layer = layer.empty() ? GDALDatasetGetLayer(d.dataset, 0) : GDALDatasetGetLayerByName(d.dataset, layer.c_str());
+    if (!d.layer) {
+        std::string names;
+        for (int i = 0; i < nlayers; ++i)
+            names += (i ? ", " : "") + std::string(OGR_L_GetName(GDALDatasetGetLayer(d.dataset, i)));
+        throw InputError(file + ": no layer '" + layer + "' (layers: " + names + ")");
+    }
+    d.layer_name = OGR_L_GetName(d.layer);
+    const std::string here = file + ", layer '" + d.layer_name + "'";
+
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(d.layer);
+    auto field_index = [&](const std::string& name, const char* role) {
+        const int i = OGR_FD_GetFieldIndex(defn, name.c_str());
+        if (i < 0) {
+            std::string names;
+            for (int k = 0; k < OGR_FD_GetFieldCount(defn); ++k)
+                names += (k ? ", " : "") + std::string(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, k)));
+            throw InputError(here + ": no field '" + name + "' for " + role + " (fields: " + names + ")");
+        }
+        return i;
+    };
+    d.cs_index = field_index(fields.cs, "the land cover (CS)");
+    d.us_index = field_index(fields.us, "the land use (US)");
+    if (!fields.confidence.empty()) d.confidence_index = field_index(fields.confidence, "the confidence");
+
+    OGRSpatialReferenceH source = OGR_L_GetSpatialRef(d.layer);
+    if (!source) throw InputError(here + ": the layer has no CRS; assign one (e.g. ogr2ogr -a_srs EPSG:2154)");
+    const char* auth = OSRGetAuthorityName(source, nullptr);
+    const char* code = OSRGetAuthorityCode(source, nullptr);
+    d.source_crs = auth && code ? std::string(auth) + ":" + code : "a CRS without an EPSG code";
+    d.target = OSRNewSpatialReference(nullptr);
+    if (OSRImportFromEPSG(d.target, target_srid) != OGRERR_NONE)
+        throw InputError("EPSG:" + std::to_string(target_srid) + " is not a CRS GDAL knows");
+    OSRSetAxisMappingStrategy(d.target, OAMS_TRADITIONAL_GIS_ORDER);
+    if (!OSRIsSame(source, d.target)) {
+        OGRSpatialReferenceH src = OSRClone(source);
+        OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+        d.transform = OCTNewCoordinateTransformation(src, d.target);
+        OSRDestroySpatialReference(src);
+        if (!d.transform) {
+            throw InputError(here + ": cannot reproject from " + d.source_crs + " to EPSG:" +
+                             std::to_string(target_srid) + " (" + last_gdal_error() + ")");
+        }
+    }
+    OGR_L_ResetReading(d.layer);
+}
+
+VectorSource::~VectorSource() = default;
+
+const std::string& VectorSource::layer_name() const { return m_impl->layer_name; }
+std::string VectorSource::source_crs() const { return m_impl->source_crs; }
+bool VectorSource::reprojected() const { return m_impl->transform != nullptr; }
+std::int64_t VectorSource::feature_count() const { return OGR_L_GetFeatureCount(m_impl->layer, 0); }
+
+std::string VectorSource::where(std::int64_t fid) const {
+    return m_impl->path.string() + ", layer '" + m_impl->layer_name + "', feature " + std::to_string(fid);
+}
+
+bool VectorSource::next(VectorFeature& out) {
+    QuietErrors quiet;
+    auto& d = *m_impl;
+    OGRFeatureH f = OGR_L_GetNextFeature(d.layer);
+    if (!f) {
+        if (CPLGetLastErrorType() >= CE_Failure)
+            throw InputError(d.path.string() + ", layer '" + d.layer_name + "': reading failed (" + last_gdal_error() + ")");
+        return false;
+    }
+    struct Release {
+        OGRFeatureH f;
+        ~Release() { OGR_F_Destroy(f); }
+    } release{f};
+    out.fid = OGR_F_GetFID(f);
+    const auto here = where(out.fid);
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (!g || OGR_G_IsEmpty(g)) throw InputError(here + ": no geometry");
+    const auto type = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (type != wkbPolygon && type != wkbMultiPolygon) {
+        throw InputError(here + ": geometry is " + OGRGeometryTypeToName(OGR_G_GetGeometryType(g)) +
+                         ", expected Polygon or MultiPolygon");
+    }
+    OGRGeometryH copy = OGR_G_Clone(g);
+    struct ReleaseGeom {
+        OGRGeometryH g;
+        ~ReleaseGeom() { OGR_G_DestroyGeometry(g); }
+    } release_copy{copy};
+    OGR_G_FlattenTo2D(copy);
+    if (!finite_coords(copy)) throw InputError(here + ": a coordinate is NaN or infinite");
+    if (d.transform && OGR_G_Transform(copy, d.transform) != OGRERR_NONE)
+        throw InputError(here + ": cannot be reprojected (" + last_gdal_error() + ")");
+    if (!finite_coords(copy)) throw InputError(here + ": reprojection gave a non-finite coordinate");
+    out.wkb.resize(static_cast<std::size_t>(OGR_G_WkbSize(copy)));
+    OGR_G_ExportToIsoWkb(copy, wkbNDR, reinterpret_cast<unsigned char*>(out.wkb.data()));
+    out.cs = OGR_F_IsFieldSetAndNotNull(f, d.cs_index) ? OGR_F_GetFieldAsString(f, d.cs_index) : "";
+    out.us = OGR_F_IsFieldSetAndNotNull(f, d.us_index) ? OGR_F_GetFieldAsString(f, d.us_index) : "";
+    out.confidence.reset();
+    if (d.confidence_index >= 0 && OGR_F_IsFieldSetAndNotNull(f, d.confidence_index))
+        out.confidence = OGR_F_GetFieldAsDouble(f, d.confidence_index);
+    return true;
+}
+
+}  // namespace tessera::geo

@@ -1,0 +1,61 @@
+#pragma once
+
+// Reads polygon features from any OGR vector file, reprojected to the project's CRS, as WKB.
+// One VectorSource is used by one thread.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace tessera::geo {
+
+// An input problem, with where it is: "file.gpkg, layer 'x', feature 12: ...".
+class InputError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct FieldMap {
+    std::string cs = "code_cs";
+    std::string us = "code_us";
+    std::string confidence = "confidence";  // empty: the file has none
+};
+
+struct VectorFeature {
+    std::int64_t fid = 0;
+    std::string wkb;  // ISO WKB in the target CRS (Polygon or MultiPolygon)
+    std::string cs;
+    std::string us;
+    std::optional<double> confidence;  // as stored (0..1 or 0..100)
+};
+
+class VectorSource {
+public:
+    // Opens `path` (layer `layer`, or the first one) and prepares reprojection to EPSG:`srid`.
+    // Throws InputError when the file cannot be opened, the layer or a mapped field is missing,
+    // or the layer has no CRS.
+    VectorSource(const std::filesystem::path& path, const std::string& layer, int target_srid, const FieldMap& fields);
+    VectorSource(const VectorSource&) = delete;
+    VectorSource& operator=(const VectorSource&) = delete;
+    ~VectorSource();
+
+    const std::string& layer_name() const;
+    std::string source_crs() const;  // e.g. "EPSG:4326"
+    bool reprojected() const;
+    std::int64_t feature_count() const;  // -1 when the driver cannot tell cheaply
+
+    // The next feature; false at the end. Throws InputError naming the feature when its
+    // geometry is not polygonal, has non-finite coordinates or cannot be reprojected.
+    bool next(VectorFeature& out);
+    // "path, layer 'x', feature N"
+    std::string where(std::int64_t fid) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace tessera::geo

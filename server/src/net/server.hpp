@@ -1,0 +1,33 @@
+#pragma once
+
+// The network edge: a Beast listener, HTTP sessions and WebSocket sessions. Sockets live on
+// I/O threads (one strand per connection); API work, which may wait on the database, runs on
+// a separate worker pool and its result is posted back to the connection's strand.
+
+#include <cstdint>
+#include <memory>
+
+#include "api/services.hpp"
+
+namespace tessera::net {
+
+class Server {
+public:
+    explicit Server(api::Services& services);
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    ~Server();
+
+    // Binds and listens; throws std::runtime_error naming the address on failure. Returns the
+    // bound port (useful with port 0).
+    std::uint16_t listen();
+    // Serves until SIGINT/SIGTERM or stop(), then closes connections and returns.
+    void run();
+    void stop();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace tessera::net

@@ -1,0 +1,197 @@
+#include "store/projects.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "store/connection.hpp"
+#include "store/queries.hpp"
+
+namespace tessera::store {
+namespace {
+
+TileRecord tile_from(const pqxx::row& r) {
+    TileRecord t;
+    t.key = r[0].as<std::string>();
+    t.x_km = r[1].as<int>();
+    t.y_km = r[2].as<int>();
+    t.state = r[3].as<std::string>();
+    t.seq = r[4].as<std::int64_t>();
+    t.feature_count = r[5].as<int>();
+    if (!r[6].is_null()) t.mean_confidence = r[6].as<double>();
+    return t;
+}
+
+ProjectRecord project_from(const pqxx::row& r) {
+    return ProjectRecord{r[0].as<int>(), r[1].as<std::string>(), r[2].as<int>(), r[3].as<int>(),
+                         r[4].as<std::string>()};
+}
+
+}  // namespace
+
+std::optional<ProjectRecord> ProjectStore::find(const std::string& name) {
+    auto conn = m_db.acquire();
+    pqxx::read_transaction tx(conn->pq());
+    auto r = tx.exec_prepared(q::project_by_name, name);
+    if (r.empty()) return std::nullopt;
+    return project_from(r[0]);
+}
+
+ProjectRecord ProjectStore::ensure(const std::string& name, int srid, int tile_size_m,
+                                   const std::string& imagery_json) {
+    auto conn = m_db.acquire();
+    pqxx::work tx(conn->pq());
+    tx.exec_params(
+        "INSERT INTO project (name, srid, tile_size_m, imagery) VALUES ($1, $2, $3, $4::jsonb) "
+        "ON CONFLICT (name) DO UPDATE SET imagery = EXCLUDED.imagery",
+        name, srid, tile_size_m, imagery_json);
+    auto r = tx.exec_prepared(q::project_by_name, name);
+    auto p = project_from(r[0]);
+    if (p.srid != srid || p.tile_size_m != tile_size_m) {
+        throw std::runtime_error("project '" + name + "' exists with EPSG:" + std::to_string(p.srid) + " and " +
+                                 std::to_string(p.tile_size_m) + " m tiles, not EPSG:" + std::to_string(srid) +
+                                 " and " + std::to_string(tile_size_m) + " m");
+    }
+    tx.commit();
+    return p;
+}
+
+std::vector<TileRecord> ProjectStore::tiles_in(const ProjectRecord& project, const tiles::Box& box,
+                                               std::size_t limit) {
+    auto conn = m_db.acquire();
+    pqxx::read_transaction tx(conn->pq());
+    auto r = tx.exec_prepared(q::tiles_in_box, project.id, box.min_x, box.min_y, box.max_x, box.max_y,
+                              project.tile_size_m, static_cast<long long>(limit));
+    std::vector<TileRecord> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.push_back(tile_from(row));
+    return out;
+}
+
+std::optional<TileRecord> ProjectStore::tile(const ProjectRecord& project, const std::string& key) {
+    auto conn = m_db.acquire();
+    pqxx::read_transaction tx(conn->pq());
+    auto r = tx.exec_prepared(q::tile_by_key, project.id, key);
+    if (r.empty()) return std::nullopt;
+    return tile_from(r[0]);
+}
+
+std::optional<TileSnapshotRecord> ProjectStore::snapshot(const ProjectRecord& project, const std::string& key) {
+    auto conn = m_db.acquire();
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn->pq());
+    auto t = tx.exec_prepared(q::tile_by_key, project.id, key);
+    if (t.empty()) return std::nullopt;
+    TileSnapshotRecord snap;
+    snap.tile = tile_from(t[0]);
+    auto r = tx.exec_prepared(q::tile_features, project.id, key);
+    snap.features.reserve(r.size());
+    for (const auto& row : r) {
+        FeatureRecord f;
+        f.id = row[0].as<std::int64_t>();
+        f.version = row[1].as<int>();
+        f.code_cs = row[2].as<std::string>();
+        f.code_us = row[3].as<std::string>();
+        f.wkb = pqxx::binarystring(row[4]).str();
+        f.pred_cs = row[5].as<std::string>();
+        f.pred_us = row[6].as<std::string>();
+        if (!row[7].is_null()) f.pred_confidence = row[7].as<float>();
+        f.reviewed = row[8].as<bool>();
+        f.updated_at_ms = row[9].as<std::int64_t>();
+        snap.features.push_back(std::move(f));
+    }
+    tx.commit();
+    return snap;
+}
+
+int ProjectStore::prediction_set(const ProjectRecord& project, const std::string& name, const std::string& source) {
+    auto conn = m_db.acquire();
+    pqxx::work tx(conn->pq());
+    auto r = tx.exec_params1(
+        "INSERT INTO prediction_set (project_id, name, source) VALUES ($1, $2, $3) "
+        "ON CONFLICT (project_id, name) DO UPDATE SET source = prediction_set.source RETURNING id",
+        project.id, name, source);
+    tx.commit();
+    return r[0].as<int>();
+}
+
+std::vector<std::string> ProjectStore::edited_tiles(const ProjectRecord& project,
+                                                    const std::vector<std::string>& keys) {
+    auto conn = m_db.acquire();
+    pqxx::read_transaction tx(conn->pq());
+    std::string list = "{";
+    for (std::size_t i = 0; i < keys.size(); ++i) list += (i ? "," : "") + keys[i];
+    list += "}";
+    auto r = tx.exec_params(
+        "SELECT t.key FROM tile t WHERE t.project_id = $1 AND t.key = ANY($2::text[]) AND (t.state <> 'todo' "
+        "OR EXISTS (SELECT 1 FROM feature f WHERE f.project_id = t.project_id AND f.tile_key = t.key "
+        "AND (f.version > 1 OR f.reviewed))) ORDER BY t.key",
+        project.id, list);
+    std::vector<std::string> out;
+    for (const auto& row : r) out.push_back(row[0].as<std::string>());
+    return out;
+}
+
+std::vector<std::string> ProjectStore::loaded_tiles(const ProjectRecord& project, int prediction_set_id) {
+    auto conn = m_db.acquire();
+    pqxx::read_transaction tx(conn->pq());
+    auto r = tx.exec_params("SELECT key FROM tile WHERE project_id = $1 AND prediction_set_id = $2 ORDER BY key",
+                            project.id, prediction_set_id);
+    std::vector<std::string> out;
+    for (const auto& row : r) out.push_back(row[0].as<std::string>());
+    return out;
+}
+
+void ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey& key, int prediction_set_id,
+                             const std::vector<NewFeature>& features, const std::string& source) {
+    auto conn = m_db.acquire();
+    pqxx::work tx(conn->pq());
+    const auto k = key.str();
+    tx.exec_params("INSERT INTO tile (project_id, key, x_km, y_km) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                   project.id, k, key.x_km, key.y_km);
+    // Lock the tile row: imports and edits of one tile are serialised.
+    auto t = tx.exec_params1("SELECT state::text, seq FROM tile WHERE project_id = $1 AND key = $2 FOR UPDATE",
+                             project.id, k);
+    const auto edited = tx.exec_params1(
+        "SELECT count(*) FROM feature WHERE project_id = $1 AND tile_key = $2 AND (version > 1 OR reviewed)",
+        project.id, k)[0].as<long long>();
+    if (t[0].as<std::string>() != "todo" || edited > 0) {
+        throw std::runtime_error("tile " + k + " has been edited (state " + t[0].as<std::string>() + ", " +
+                                 std::to_string(edited) + " edited features): its features are not replaced");
+    }
+    tx.exec_params("DELETE FROM feature_history WHERE project_id = $1 AND tile_key = $2", project.id, k);
+    tx.exec_params("DELETE FROM feature WHERE project_id = $1 AND tile_key = $2", project.id, k);
+
+    {
+        pqxx::stream_to copy(tx, "feature",
+                             std::vector<std::string>{"project_id", "tile_key", "code_cs", "code_us", "geom", "pred_cs",
+                                                      "pred_us", "pred_confidence", "prediction_set_id"});
+        for (const auto& f : features) {
+            if (f.confidence && std::isfinite(*f.confidence)) {
+                copy << std::make_tuple(project.id, k, f.code_cs, f.code_us, f.hex_ewkb, f.code_cs, f.code_us,
+                                        *f.confidence, prediction_set_id);
+            } else {
+                copy << std::make_tuple(project.id, k, f.code_cs, f.code_us, f.hex_ewkb, f.code_cs, f.code_us,
+                                        nullptr, prediction_set_id);
+            }
+        }
+        copy.complete();
+    }
+    tx.exec_params(
+        "INSERT INTO feature_history (feature_id, version, project_id, tile_key, code_cs, code_us, geom, reviewed) "
+        "SELECT id, version, project_id, tile_key, code_cs, code_us, geom, reviewed FROM feature "
+        "WHERE project_id = $1 AND tile_key = $2",
+        project.id, k);
+    const auto seq = t[1].as<std::int64_t>() + 1;
+    tx.exec_params(
+        "UPDATE tile SET seq = $3, prediction_set_id = $4, updated_at = now(), "
+        "feature_count = (SELECT count(*) FROM feature WHERE project_id = $1 AND tile_key = $2), "
+        "mean_confidence = (SELECT sum(pred_confidence * ST_Area(geom)) / nullif(sum(ST_Area(geom)), 0) "
+        "FROM feature WHERE project_id = $1 AND tile_key = $2) WHERE project_id = $1 AND key = $2",
+        project.id, k, seq, prediction_set_id);
+    tx.exec_params("INSERT INTO event (project_id, tile_key, tile_seq, kind, payload) "
+                   "VALUES ($1, $2, $3, 'tile_imported', jsonb_build_object('features', $4::int, "
+                   "'prediction_set', $5::int, 'source', $6::text))",
+                   project.id, k, seq, static_cast<long long>(features.size()), prediction_set_id, source);
+    tx.commit();
+}
+
+}  // namespace tessera::store

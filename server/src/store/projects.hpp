@@ -1,0 +1,50 @@
+#pragma once
+
+// Projects and tiles: the grid a project is cut into, tile states, snapshots of a tile's
+// features, and loading predicted features into tiles. Thread-safe (each call takes a pooled
+// connection).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/records.hpp"
+#include "tiles/grid.hpp"
+
+namespace tessera::store {
+
+class ProjectStore {
+public:
+    explicit ProjectStore(Database& db) : m_db(db) {}
+
+    std::optional<ProjectRecord> find(const std::string& name);
+    // Creates the project, or checks that the existing one has the same SRID and tile size
+    // (throws std::runtime_error otherwise). `imagery_json` replaces the stored imagery settings.
+    ProjectRecord ensure(const std::string& name, int srid, int tile_size_m, const std::string& imagery_json);
+
+    // Tiles of the project overlapping the box, at most `limit`.
+    std::vector<TileRecord> tiles_in(const ProjectRecord& project, const tiles::Box& box, std::size_t limit);
+    std::optional<TileRecord> tile(const ProjectRecord& project, const std::string& key);
+    // The tile and its features, read in one consistent snapshot.
+    std::optional<TileSnapshotRecord> snapshot(const ProjectRecord& project, const std::string& key);
+
+    // Creates (or reuses) a prediction set and returns its id.
+    int prediction_set(const ProjectRecord& project, const std::string& name, const std::string& source);
+    // Tiles that hold features people have edited or reviewed (version > 1 or reviewed), or
+    // whose state is no longer `todo`, among `keys`.
+    std::vector<std::string> edited_tiles(const ProjectRecord& project, const std::vector<std::string>& keys);
+    // Keys of the tiles already loaded from this prediction set.
+    std::vector<std::string> loaded_tiles(const ProjectRecord& project, int prediction_set_id);
+
+    // Replaces the predicted features of one tile in one transaction: creates the tile if
+    // needed, refuses (std::runtime_error) a tile that people have edited, COPYs the features,
+    // records their first version in the history and appends a `tile_imported` event.
+    void load_tile(const ProjectRecord& project, const tiles::TileKey& key, int prediction_set_id,
+                   const std::vector<NewFeature>& features, const std::string& source);
+
+private:
+    Database& m_db;
+};
+
+}  // namespace tessera::store

@@ -1,0 +1,53 @@
+#pragma once
+
+// Every SQL statement of the store, by name. Prepared when a connection opens.
+
+#include <array>
+#include <utility>
+
+namespace tessera::store::q {
+
+inline constexpr const char* project_by_name = "project_by_name";
+inline constexpr const char* tiles_in_box = "tiles_in_box";
+inline constexpr const char* tile_by_key = "tile_by_key";
+inline constexpr const char* tile_features = "tile_features";
+inline constexpr const char* user_by_name = "user_by_name";
+inline constexpr const char* session_by_token = "session_by_token";
+inline constexpr const char* session_touch = "session_touch";
+inline constexpr const char* session_create = "session_create";
+inline constexpr const char* session_revoke = "session_revoke";
+inline constexpr const char* event_append = "event_append";
+
+inline constexpr std::array<std::pair<const char*, const char*>, 10> statements{{
+    {project_by_name, "SELECT id, name, srid, tile_size_m, imagery::text FROM project WHERE name = $1"},
+    {tiles_in_box,
+     "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence FROM tile "
+     "WHERE project_id = $1 AND x_km * 1000 < $4 AND (x_km * 1000 + $6) > $2 "
+     "AND y_km * 1000 < $5 AND (y_km * 1000 + $6) > $3 ORDER BY y_km, x_km LIMIT $7"},
+    {tile_by_key,
+     "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence FROM tile "
+     "WHERE project_id = $1 AND key = $2"},
+    {tile_features,
+     "SELECT id, version, code_cs, code_us, ST_AsBinary(geom), coalesce(pred_cs, ''), coalesce(pred_us, ''), "
+     "pred_confidence, reviewed, (extract(epoch FROM updated_at) * 1000)::bigint "
+     "FROM feature WHERE project_id = $1 AND tile_key = $2 ORDER BY id"},
+    {user_by_name,
+     "SELECT id, username, display_name, role::text, password_hash, disabled FROM app_user WHERE username = $1"},
+    {session_by_token,
+     "SELECT s.id, u.id, u.username, u.display_name, u.role::text, u.password_hash, u.disabled, "
+     "(extract(epoch FROM s.expires_at) * 1000)::bigint, s.last_seen_at < now() - interval '1 minute' "
+     "FROM session s JOIN app_user u ON u.id = s.user_id "
+     "WHERE s.token_hash = decode($1, 'hex') AND s.revoked_at IS NULL AND s.expires_at > now() AND NOT u.disabled"},
+    {session_touch, "UPDATE session SET last_seen_at = now() WHERE id = $1"},
+    {session_create,
+     "INSERT INTO session (user_id, token_hash, expires_at, user_agent) "
+     "VALUES ($1, decode($2, 'hex'), now() + make_interval(hours => $3), $4) "
+     "RETURNING id, (extract(epoch FROM expires_at) * 1000)::bigint"},
+    {session_revoke,
+     "UPDATE session SET revoked_at = now() WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL RETURNING id"},
+    {event_append,
+     "INSERT INTO event (project_id, tile_key, tile_seq, kind, actor_id, payload) "
+     "VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING id"},
+}};
+
+}  // namespace tessera::store::q

@@ -1,0 +1,71 @@
+#pragma once
+
+// What crosses the store boundary: plain values, geometry as WKB bytes. No libpqxx here.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tessera::store {
+
+struct ProjectRecord {
+    int id = 0;
+    std::string name;
+    int srid = 2154;
+    int tile_size_m = 1000;
+    std::string imagery_json = R"({"kind": "none"})";
+};
+
+struct TileRecord {
+    std::string key;
+    int x_km = 0;
+    int y_km = 0;
+    std::string state;  // tile_state enum label
+    std::int64_t seq = 0;
+    int feature_count = 0;
+    std::optional<double> mean_confidence;
+};
+
+struct FeatureRecord {
+    std::int64_t id = 0;
+    int version = 0;
+    std::string code_cs;
+    std::string code_us;
+    std::string wkb;  // ISO WKB Polygon
+    std::string pred_cs;
+    std::string pred_us;
+    std::optional<float> pred_confidence;
+    bool reviewed = false;
+    std::int64_t updated_at_ms = 0;
+};
+
+struct TileSnapshotRecord {
+    TileRecord tile;
+    std::vector<FeatureRecord> features;
+};
+
+// A predicted feature to load into a tile.
+struct NewFeature {
+    std::string code_cs;
+    std::string code_us;
+    std::optional<float> confidence;
+    std::string hex_ewkb;  // hex EWKB Polygon with the project's SRID
+};
+
+struct UserRecord {
+    int id = 0;
+    std::string username;
+    std::string display_name;
+    std::string role;  // user_role enum label
+    std::string password_hash;
+    bool disabled = false;
+};
+
+struct SessionRecord {
+    std::int64_t id = 0;
+    UserRecord user;
+    std::int64_t expires_at_ms = 0;
+};
+
+}  // namespace tessera::store

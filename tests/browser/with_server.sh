@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The browser test: a fresh database on the test cluster, the demo territory loaded through the
+# real CLI, a real `tessera serve` on a free loopback port serving the built web client, then
+# run.mjs driving Debian's Chromium. Usage: with_server.sh TESSERA_BINARY WORK_DIR
+set -euo pipefail
+T=$1
+WORK=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+: "${TESSERA_TEST_DATABASE_URL:?run the tests with deploy/tessera test (it starts the private PostgreSQL cluster)}"
+[[ -f $ROOT/client-web/dist/index.html ]] || { echo "the web client is not built (client-web/dist)"; exit 1; }
+
+DB=tessera_browser_$$
+URL="${TESSERA_TEST_DATABASE_URL/dbname=postgres/dbname=$DB}"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+PID=""
+cleanup() {
+  [[ -n $PID ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
+  psql -X -q "$TESSERA_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+psql -X -q "$TESSERA_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null
+
+"$T" demo generate --out "$WORK/demo" --seed 7 >"$WORK/demo.log"
+"$T" project create demo --database-url "$URL" \
+  --imagery '{"kind": "demo", "url": "/imagery/{key}.png", "resolution_m": 2}' >/dev/null
+"$T" ingest vector "$WORK/demo/prediction.gpkg" --database-url "$URL" >"$WORK/ingest.log"
+echo "browser-test-password" | "$T" user add lea --role contributor --password-stdin --database-url "$URL" >/dev/null
+
+"$T" serve --database-url "$URL" --port 0 --listen-address 127.0.0.1 --static-dir "$ROOT/client-web/dist" \
+  --imagery-dir "$WORK/demo/imagery" >"$WORK/server.out" 2>"$WORK/server.log" &
+PID=$!
+for _ in $(seq 300); do
+  grep -q 'listening on' "$WORK/server.out" 2>/dev/null && break
+  kill -0 "$PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+  sleep 0.1
+done
+PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/server.out")
+[[ -n $PORT ]] || { echo "the server did not start"; cat "$WORK/server.log"; exit 1; }
+
+export TESSERA_URL=http://127.0.0.1:$PORT TESSERA_USER=lea TESSERA_PASSWORD=browser-test-password
+export TESSERA_SCREENSHOT_DIR=$WORK/screenshots
+rc=0
+node "$HERE/run.mjs" || rc=$?
+echo "screenshots: $TESSERA_SCREENSHOT_DIR"
+kill -0 "$PID" 2>/dev/null || { echo "the server died during the test"; cat "$WORK/server.log"; rc=1; }
+exit $rc

@@ -1,0 +1,173 @@
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "core/nomenclature.hpp"
+#include "ingest/vector_ingest.hpp"
+#include "store/database.hpp"
+#include "store/projects.hpp"
+#include "support/test_db.hpp"
+#include "support/vector_file.hpp"
+
+using namespace tessera;
+
+namespace {
+
+class IngestDb : public testing::Test {
+protected:
+    void SetUp() override {
+        m_dir = std::filesystem::path(testing::TempDir()) / ("ingest_" + m_db.name());
+        std::filesystem::create_directories(m_dir);
+        m_project = m_projects.ensure("demo", 2154, 1000, R"({"kind": "none"})");
+    }
+    void TearDown() override { std::filesystem::remove_all(m_dir); }
+
+    ingest::VectorReport run(const std::filesystem::path& file, geo::FieldMap fields = {}) {
+        ingest::VectorOptions o;
+        o.file = file;
+        o.fields = std::move(fields);
+        std::ostringstream log;
+        return ingest::ingest_vector(o, m_projects, m_project, core::Nomenclature::builtin(), log);
+    }
+
+    // Every tile is a partition of its square: areas sum to the square, the union is the square.
+    void expect_partition() {
+        pqxx::connection c(m_db.url());
+        pqxx::work tx(c);
+        auto r = tx.exec(
+            "SELECT t.key, sum(ST_Area(f.geom)), ST_Area(ST_Union(f.geom)), "
+            "ST_Area(ST_SymDifference(ST_Union(f.geom), ST_MakeEnvelope(t.x_km*1000, t.y_km*1000, "
+            "t.x_km*1000+1000, t.y_km*1000+1000, 2154))), bool_and(ST_IsValid(f.geom)), count(*), "
+            "bool_and(ST_NumInteriorRings(f.geom) >= 0 AND GeometryType(f.geom) = 'POLYGON') "
+            "FROM tile t JOIN feature f ON f.project_id = t.project_id AND f.tile_key = t.key GROUP BY t.key, t.x_km, t.y_km");
+        ASSERT_GT(r.size(), 0u);
+        for (const auto& row : r) {
+            const auto key = row[0].as<std::string>();
+            EXPECT_NEAR(row[1].as<double>(), 1e6, 1e-4 * row[5].as<double>()) << key << ": areas must sum to 1 km²";
+            EXPECT_NEAR(row[2].as<double>(), 1e6, 1e-4) << key << ": union must be the square";
+            EXPECT_LT(row[3].as<double>(), 1e-4) << key << ": no gap, nothing outside";
+            EXPECT_TRUE(row[4].as<bool>()) << key;
+            EXPECT_TRUE(row[6].as<bool>()) << key;
+        }
+        // Every vertex lies on the 1 cm grid.
+        auto off = tx.exec1("SELECT count(*) FROM (SELECT (ST_DumpPoints(geom)).geom AS p FROM feature) v "
+                            "WHERE abs(ST_X(p) * 100 - round(ST_X(p) * 100)) > 1e-6 "
+                            "OR abs(ST_Y(p) * 100 - round(ST_Y(p) * 100)) > 1e-6");
+        EXPECT_EQ(off[0].as<long long>(), 0);
+    }
+
+    test::TestDatabase m_db;
+    store::Database m_store{m_db.url(), 2};
+    store::ProjectStore m_projects{m_store};
+    store::ProjectRecord m_project;
+    std::filesystem::path m_dir;
+};
+
+}  // namespace
+
+TEST_F(IngestDb, StraddlingPolygonsBecomeAPartitionOfEachTile) {
+    const auto file = m_dir / "prediction.gpkg";
+    test::write_vector(file, "GPKG", 2154, test::straddling_partition(880000, 6840000));
+    auto report = run(file);
+    EXPECT_EQ(report.features_read, 7u);
+    EXPECT_EQ(report.tiles_loaded, 4u);
+    EXPECT_GT(report.polygons_loaded, 6u);  // cut by the tile borders
+    expect_partition();
+    // The field straddling four tiles is in four pieces, with its confidence and classes.
+    pqxx::connection c(m_db.url());
+    pqxx::work tx(c);
+    auto field = tx.exec1("SELECT count(DISTINCT tile_key), min(pred_confidence), max(pred_confidence) FROM feature "
+                          "WHERE code_cs = 'CS2.2.1' AND code_us = 'US1.1'");
+    EXPECT_EQ(field[0].as<int>(), 4);
+    EXPECT_NEAR(field[1].as<double>(), 0.81, 1e-6);
+    auto tiles = tx.exec1("SELECT count(*), sum(feature_count), min(seq) FROM tile");
+    EXPECT_EQ(tiles[0].as<int>(), 4);
+    EXPECT_EQ(tiles[1].as<int>(), static_cast<int>(report.polygons_loaded));
+    EXPECT_EQ(tiles[2].as<int>(), 1);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM event WHERE kind = 'tile_imported'")[0].as<int>(), 4);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature_history")[0].as<int>(), static_cast<int>(report.polygons_loaded));
+}
+
+TEST_F(IngestDb, ReprojectsFromWgs84AndReadsPercentConfidence) {
+    auto features = test::straddling_partition(880000, 6840000);
+    for (auto& f : features) *f.confidence *= 100;
+    const auto l93 = m_dir / "l93.gpkg";
+    test::write_vector(l93, "GPKG", 2154, features);
+    // Let GDAL reproject the file to WGS84, then ingest it back into Lambert-93.
+    const auto wgs = m_dir / "wgs84.geojson";
+    const auto cmd = "ogr2ogr -f GeoJSON -t_srs EPSG:4326 -lco COORDINATE_PRECISION=12 " + wgs.string() + " " + l93.string();
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    auto report = run(wgs);
+    EXPECT_TRUE(report.percent_confidence);
+    expect_partition();
+    pqxx::connection c(m_db.url());
+    pqxx::work tx(c);
+    auto conf = tx.exec1("SELECT max(pred_confidence) FROM feature");
+    EXPECT_NEAR(conf[0].as<double>(), 0.93, 1e-5);
+}
+
+TEST_F(IngestDb, ReIngestReplacesUntouchedTilesButNeverEditedOnes) {
+    const auto file = m_dir / "p.gpkg";
+    test::write_vector(file, "GPKG", 2154, test::straddling_partition(880000, 6840000));
+    run(file);
+    run(file);  // untouched: replaced, still one copy
+    {
+        pqxx::connection c(m_db.url());
+        pqxx::work tx(c);
+        EXPECT_EQ(tx.exec1("SELECT count(*) FROM tile")[0].as<int>(), 4);
+        EXPECT_EQ(tx.exec1("SELECT sum(feature_count) = (SELECT count(*) FROM feature) FROM tile")[0].as<bool>(), true);
+        tx.exec("UPDATE feature SET version = 2, code_us = 'US1.1' WHERE id = (SELECT min(id) FROM feature WHERE tile_key = '0880_6840')");
+        tx.commit();
+    }
+    try {
+        run(file);
+        FAIL() << "an edited tile must not be overwritten";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("0880_6840"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("nothing was imported"), std::string::npos) << e.what();
+    }
+    pqxx::connection c(m_db.url());
+    pqxx::work tx(c);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature WHERE version = 2")[0].as<int>(), 1);
+}
+
+TEST_F(IngestDb, BadFilesAreRefusedWithWhereAndWhy) {
+    auto expect_error = [&](const std::filesystem::path& file, const std::string& needle, geo::FieldMap fields = {}) {
+        try {
+            run(file, fields);
+            ADD_FAILURE() << "expected a refusal containing '" << needle << "'";
+        } catch (const std::exception& e) {
+            EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+        }
+    };
+    expect_error(m_dir / "missing.gpkg", "no such file");
+    std::ofstream(m_dir / "garbage.gpkg") << "this is not a geopackage";
+    expect_error(m_dir / "garbage.gpkg", "cannot be read as a vector file");
+
+    const auto good = test::straddling_partition(880000, 6840000);
+    test::write_vector(m_dir / "nocrs.shp", "ESRI Shapefile", 0, good);
+    expect_error(m_dir / "nocrs.shp", "has no CRS");
+
+    test::write_vector(m_dir / "noconf.gpkg", "GPKG", 2154, good, false);
+    expect_error(m_dir / "noconf.gpkg", "no field 'confidence'");
+    geo::FieldMap wrong;
+    wrong.cs = "classe";
+    expect_error(m_dir / "noconf.gpkg", "no field 'classe'", wrong);
+
+    auto bad_code = good;
+    bad_code[2].cs = "CS1.1";
+    test::write_vector(m_dir / "badcode.gpkg", "GPKG", 2154, bad_code);
+    expect_error(m_dir / "badcode.gpkg", "feature 3: 'CS1.1'");
+
+    test::write_vector(m_dir / "empty.gpkg", "GPKG", 2154, {});
+    expect_error(m_dir / "empty.gpkg", "no features");
+
+    // Nothing was written by any of the refused imports.
+    pqxx::connection c(m_db.url());
+    pqxx::work tx(c);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature")[0].as<int>(), 0);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM tile")[0].as<int>(), 0);
+}

@@ -1,0 +1,39 @@
+#pragma once
+
+// A real `tessera serve` process on loopback for end-to-end tests: started on a free port,
+// killed (SIGTERM, then SIGKILL) when the object goes away.
+
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace tessera::test {
+
+class ServerProcess {
+public:
+    // Starts the server against `database_url` with extra `--name value` arguments; waits until
+    // it listens. Throws std::runtime_error with the server's output when it does not start.
+    ServerProcess(const std::string& database_url, const std::vector<std::string>& extra_args = {});
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+    ~ServerProcess();
+
+    unsigned short port() const { return m_port; }
+    bool running() const;
+    // The server's stderr so far (its log).
+    std::string log() const;
+    void kill_now();
+
+private:
+    pid_t m_pid = -1;
+    unsigned short m_port = 0;
+    std::string m_log_path;
+};
+
+// Runs the tessera program with arguments; returns the exit status and fills `output` with
+// stdout and stderr.
+int run_tessera(const std::vector<std::string>& args, std::string* output = nullptr,
+                const std::string& stdin_text = {});
+
+}  // namespace tessera::test
