@@ -1,0 +1,144 @@
+// Benchmark: the server time to load and encode one tile snapshot of about 3,000 polygons
+// (about 100,000 vertices) from PostGIS, and its payload size against the same features as
+// GeoJSON (PostGIS's ST_AsGeoJSON at centimetre precision), measured in the same run.
+// Targets (issue "Foundation"): ≤ 20 ms, payload ≤ 25 % of the GeoJSON.
+// The last line of output is one JSON object with the figures.
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "api/snapshot.hpp"
+#include "core/nomenclature.hpp"
+#include "geo/geos.hpp"
+#include "ingest/vector_ingest.hpp"
+#include "store/database.hpp"
+#include "store/projects.hpp"
+#include "support/test_db.hpp"
+#include "support/vector_file.hpp"
+
+using namespace tessera;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+double percentile(std::vector<double> v, double p) {
+    std::sort(v.begin(), v.end());
+    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
+}
+
+// A 1 km tile cut into ~3,000 Voronoi cells whose shared edges are densified every ~2.4 m:
+// a partition with the vertex count of a busy real tile.
+std::vector<test::TestFeature> busy_tile(double x0, double y0, int cells) {
+    geo::Context ctx;
+    std::mt19937_64 rng(42);
+    std::uniform_real_distribution<double> u(0, 1000);
+    std::string wkt = "MULTIPOINT(";
+    for (int i = 0; i < cells; ++i) wkt += (i ? "," : "") + std::to_string(x0 + u(rng)) + " " + std::to_string(y0 + u(rng));
+    wkt += ")";
+    auto points = ctx.from_wkt(wkt);
+    auto box = ctx.box(x0, y0, x0 + 1000, y0 + 1000);
+    auto diagram = ctx.own(GEOSVoronoiDiagram_r(ctx.handle(), points.get(), box.get(), 0, 0), "voronoi");
+    auto dense = ctx.own(GEOSDensify_r(ctx.handle(), diagram.get(), 2.4), "densify");
+    static const char* cs[] = {"CS2.2.1", "CS2.1.1.1", "CS1.1.1.1", "CS1.1.1.2", "CS2.1.1.3"};
+    static const char* us[] = {"US1.1", "US1.2", "US235", "US4.1.1", "US6.3"};
+    std::vector<test::TestFeature> out;
+    const int n = GEOSGetNumGeometries_r(ctx.handle(), dense.get());
+    for (int i = 0; i < n; ++i) {
+        auto clipped = ctx.intersection(GEOSGetGeometryN_r(ctx.handle(), dense.get(), i), box.get());
+        for (auto& p : ctx.polygons(clipped.get()))
+            out.push_back({ctx.to_wkt(p.get(), 2), cs[i % 5], us[(i / 5) % 5], 0.5 + (i % 50) / 100.0});
+    }
+    return out;
+}
+
+}  // namespace
+
+int main() {
+    test::TestDatabase db;
+    store::Database store(db.url(), 2);
+    store::ProjectStore projects(store);
+    auto project = projects.ensure("bench", 2154, 1000, R"({"kind": "none"})");
+    const auto dir = std::filesystem::temp_directory_path() / ("tessera_bench_" + db.name());
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "tile.gpkg";
+    test::write_vector(file.string(), "GPKG", 2154, busy_tile(880000, 6840000, 3000));
+    ingest::VectorOptions options;
+    options.file = file;
+    std::ostringstream log;
+    auto report = ingest::ingest_vector(options, projects, project, core::Nomenclature::builtin(), log);
+    std::filesystem::remove_all(dir);
+
+    pqxx::connection conn(db.url());
+    pqxx::work tx(conn);
+    tx.exec("ANALYZE feature");
+    const auto vertices = tx.exec1("SELECT sum(ST_NPoints(geom)) FROM feature")[0].as<long long>();
+    const auto polygons = tx.exec1("SELECT count(*) FROM feature")[0].as<long long>();
+    std::cout << "tile 0880_6840: " << polygons << " polygons, " << vertices << " vertices (ingested in "
+              << report.seconds << " s)\n";
+
+    const tiles::Grid grid(1000);
+    std::vector<double> load_ms, encode_ms, total_ms, geojson_ms;
+    std::size_t payload = 0;
+    const int runs = 30;
+    for (int i = 0; i < runs + 3; ++i) {
+        const auto t0 = Clock::now();
+        auto record = projects.snapshot(project, "0880_6840");
+        const double loaded = ms_since(t0);
+        const auto t1 = Clock::now();
+        v1::ServerMessage m;
+        m.set_request_id(1);
+        api::build_snapshot(*record, grid, *m.mutable_snapshot());
+        std::string bytes;
+        m.SerializeToString(&bytes);
+        const double encoded = ms_since(t1);
+        if (i >= 3) {  // the first runs warm the caches
+            load_ms.push_back(loaded);
+            encode_ms.push_back(encoded);
+            total_ms.push_back(loaded + encoded);
+        }
+        payload = bytes.size();
+    }
+    // The same features as GeoJSON, with the same properties, at centimetre precision.
+    std::size_t geojson_bytes = 0;
+    for (int i = 0; i < 8; ++i) {
+        const auto t0 = Clock::now();
+        auto r = tx.exec1(
+            "SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object("
+            "'type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(geom, 2)::json, 'properties', json_build_object("
+            "'version', version, 'code_cs', code_cs, 'code_us', code_us, 'pred_cs', pred_cs, 'pred_us', pred_us, "
+            "'confidence', pred_confidence, 'reviewed', reviewed, 'updated_at', updated_at)) ORDER BY id))::text "
+            "FROM feature WHERE tile_key = '0880_6840'");
+        if (i >= 2) geojson_ms.push_back(ms_since(t0));
+        geojson_bytes = r[0].size();
+    }
+    const double ratio = static_cast<double>(payload) / static_cast<double>(geojson_bytes);
+    std::cout << "snapshot: load " << percentile(load_ms, 0.5) << " ms + encode " << percentile(encode_ms, 0.5)
+              << " ms = " << percentile(total_ms, 0.5) << " ms median (p90 " << percentile(total_ms, 0.9)
+              << " ms; target <= 20 ms)\n"
+              << "payload " << payload << " bytes vs GeoJSON " << geojson_bytes << " bytes: " << ratio * 100
+              << " % (target <= 25 %); PostGIS builds that GeoJSON in " << percentile(geojson_ms, 0.5) << " ms\n";
+    nlohmann::json result = {{"benchmark", "snapshot"},
+                             {"polygons", polygons},
+                             {"vertices", vertices},
+                             {"load_ms_median", percentile(load_ms, 0.5)},
+                             {"encode_ms_median", percentile(encode_ms, 0.5)},
+                             {"total_ms_median", percentile(total_ms, 0.5)},
+                             {"total_ms_p90", percentile(total_ms, 0.9)},
+                             {"payload_bytes", payload},
+                             {"geojson_bytes", geojson_bytes},
+                             {"payload_ratio", ratio},
+                             {"postgis_geojson_ms_median", percentile(geojson_ms, 0.5)},
+                             {"target_ms", 20},
+                             {"target_ratio", 0.25}};
+    std::cout << result.dump() << std::endl;
+    return 0;
+}
