@@ -5,6 +5,7 @@
 #include <ostream>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 #include <gdal_priv.h>
 
@@ -80,11 +81,13 @@ Summary generate(const Options& options, std::ostream& log) {
     if (ec) throw std::runtime_error("demo: cannot create " + imagery_dir.string() + ": " + ec.message());
 
     // Tiles of an earlier run over another extent must not linger beside this run's.
+    std::vector<std::filesystem::path> stale;
     for (const auto& entry : std::filesystem::directory_iterator(imagery_dir, ec)) {
         const auto& path = entry.path();
         if (entry.is_regular_file() && path.extension() == ".png" && tiles::parse_key(path.stem().string()))
-            std::filesystem::remove(path, ec);
+            stale.push_back(path);
     }
+    for (const auto& path : stale) std::filesystem::remove(path, ec);
 
     Territory territory;
     if (osm) {
