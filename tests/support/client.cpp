@@ -112,43 +112,42 @@ void WsClient::send_raw(const std::string& bytes, bool binary) {
     m_impl->ws.binary(true);
 }
 
-std::optional<v1::ServerMessage> WsClient::receive(int timeout_ms) {
-    auto& impl = *m_impl;
+namespace {
+
+// Reads one message into the buffer: nullopt on timeout, else the read's error code.
+template <typename Impl>
+std::optional<beast::error_code> read_one(Impl& impl, int timeout_ms) {
     impl.buffer.clear();
     beast::error_code result = asio::error::would_block;
     impl.ws.async_read(impl.buffer, [&](beast::error_code ec, std::size_t) { result = ec; });
     impl.ioc.restart();
     impl.ioc.run_for(std::chrono::milliseconds(timeout_ms));
-    if (result == asio::error::would_block) {
-        // Timed out: cancel the pending read and let it finish.
-        beast::get_lowest_layer(impl.ws).cancel();
-        impl.ioc.restart();
-        impl.ioc.run();
-        return std::nullopt;
-    }
-    if (result) return std::nullopt;
+    if (result != asio::error::would_block) return result;
+    // Timed out: cancel the pending read and let it finish.
+    beast::get_lowest_layer(impl.ws).cancel();
+    impl.ioc.restart();
+    impl.ioc.run();
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<v1::ServerMessage> WsClient::receive(int timeout_ms) {
+    auto result = read_one(*m_impl, timeout_ms);
+    if (!result || *result) return std::nullopt;
     v1::ServerMessage m;
-    if (!m.ParseFromString(beast::buffers_to_string(impl.buffer.data())))
+    if (!m.ParseFromString(beast::buffers_to_string(m_impl->buffer.data())))
         throw std::runtime_error("the server sent a frame that is not a ServerMessage");
     return m;
 }
 
 bool WsClient::closed(int timeout_ms) {
-    auto& impl = *m_impl;
+    // Skips what is still queued for us; true once the server has closed the connection.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (std::chrono::steady_clock::now() < deadline) {
-        impl.buffer.clear();
-        beast::error_code result = asio::error::would_block;
-        impl.ws.async_read(impl.buffer, [&](beast::error_code ec, std::size_t) { result = ec; });
-        impl.ioc.restart();
-        impl.ioc.run_for(std::chrono::milliseconds(timeout_ms));
-        if (result == asio::error::would_block) {
-            beast::get_lowest_layer(impl.ws).cancel();
-            impl.ioc.restart();
-            impl.ioc.run();
-            return false;
-        }
-        if (result) return true;
+        auto result = read_one(*m_impl, timeout_ms);
+        if (!result) return false;
+        if (*result) return true;
     }
     return false;
 }

@@ -18,6 +18,4 @@ private:
     pqxx::connection m_conn;
 };
 
-std::string to_hex(const std::string& bytes);
-
 }  // namespace tessera::store::detail

@@ -11,17 +11,6 @@ Connection::Connection(const std::string& url) : m_conn(url) {
     for (const auto& [name, sql] : q::statements) m_conn.prepare(name, sql);
 }
 
-std::string to_hex(const std::string& bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
-
 }  // namespace detail
 
 Database::Lease::Lease(Database& db, std::unique_ptr<detail::Connection> conn) : m_db(&db), m_conn(std::move(conn)) {}
