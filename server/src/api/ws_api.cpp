@@ -202,6 +202,11 @@ WsOutcome handle_frame(Services& s, WsConnection& c, std::string_view frame) {
         out.frames.push_back(encode_error(0, ErrorKind::malformed, "the frame is not a tessera.v1.ClientMessage"));
         return out;
     }
+    static const char* names[] = {"authenticate", "subscribe", "unsubscribe", "ping"};
+    const int body = static_cast<int>(in.body_case());
+    out.request = body >= v1::ClientMessage::kAuthenticate && body <= v1::ClientMessage::kPing
+                      ? names[body - v1::ClientMessage::kAuthenticate]
+                      : "unknown";
     try {
         switch (in.body_case()) {
         case v1::ClientMessage::kAuthenticate: authenticate(s, c, in, out); break;

@@ -29,6 +29,7 @@ struct WsOutcome {
     std::vector<std::string> frames;  // encoded ServerMessages, to send in order
     bool close = false;               // close the connection after sending
     std::string close_reason;
+    std::string request;              // what was asked ("subscribe", ...), for the log
 };
 
 // Handles one binary frame.

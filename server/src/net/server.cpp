@@ -139,7 +139,12 @@ private:
         asio::post(m_shared.workers, [self = shared_from_this(), frame] {
             const auto t0 = std::chrono::steady_clock::now();
             auto outcome = api::handle_frame(self->m_shared.services, self->m_conn, *frame);
-            self->m_shared.services.metrics.observe_request("ws", 200, seconds_since(t0));
+            const double seconds = seconds_since(t0);
+            self->m_shared.services.metrics.observe_request("ws", 200, seconds);
+            if (outcome.request != "ping") {
+                core::log_info("ws user=", self->m_conn.principal.username, " ", outcome.request.empty() ? "refused" : outcome.request,
+                               " frames=", outcome.frames.size(), " ", static_cast<int>(seconds * 1e6) / 1000.0, " ms");
+            }
             asio::post(self->m_ws.get_executor(), [self, outcome = std::move(outcome)]() mutable {
                 for (auto& f : outcome.frames) self->send(std::make_shared<const std::string>(std::move(f)));
                 if (outcome.close) {
@@ -290,7 +295,11 @@ private:
     }
 
     void write(api::HttpResponse r, unsigned version, std::chrono::steady_clock::time_point t0) {
-        m_shared.services.metrics.observe_request(r.route, r.status, seconds_since(t0));
+        const double seconds = seconds_since(t0);
+        m_shared.services.metrics.observe_request(r.route, r.status, seconds);
+        // One line per API request; static files and imagery tiles only at debug level.
+        core::log(r.route == "static" || r.route == "imagery" ? core::Level::debug : core::Level::info, "http ",
+                  r.route, " ", r.status, " ", static_cast<int>(seconds * 1e6) / 1000.0, " ms");
         auto finish = [this](auto& res, const api::HttpResponse& from) {
             res.set(http::field::server, "tessera");
             if (!from.content_type.empty()) res.set(http::field::content_type, from.content_type);
