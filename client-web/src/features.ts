@@ -1,39 +1,28 @@
-// The polygons of the open tiles, decoded from snapshots, and the selection.
+// The polygons of the open tiles as OpenLayers features (drawn from the tile model), the
+// selection, and the marks of the editor: pending edits, live changes flashing.
 import Feature from 'ol/Feature';
 import Polygon from 'ol/geom/Polygon';
 import VectorLayer from 'ol/layer/Vector';
 import VectorSource from 'ol/source/Vector';
 import type OlMap from 'ol/Map';
-import { decodePolygon, polygonArea, toNum } from './geometry';
+import type { ModelFeature } from './editor/model';
 import type { Nomenclature } from './nomenclature';
-import type { Snapshot, WireFeature } from './socket';
-import { featureStyleFunction, SELECTION_STYLE, type FeatureStyleSettings } from './styles';
+import { featureStyleFunction, FLASH_STYLE, SELECTION_STYLE, type FeatureStyleSettings } from './styles';
 
-/** What the info panel shows about one polygon. */
-export interface FeatureInfo {
-  id: number;
-  tile: string;
-  codeCs: string;
-  codeUs: string;
-  version: number;
-  reviewed: boolean;
-  prediction: { codeCs: string; codeUs: string; confidence: number } | null;
-  updatedAtMs: number;
-  areaM2: number;
-}
+export type { FeatureInfo } from './editor/model';
+import type { FeatureInfo } from './editor/model';
 
-export interface TileLoadResult {
-  drawn: number;
-  rejected: { id: number; reason: string }[];
-}
+const FLASH_MS = 2000;
 
 export class FeatureLayer {
   readonly source = new VectorSource<Feature<Polygon>>();
   readonly layer: VectorLayer<VectorSource<Feature<Polygon>>>;
   readonly settings: FeatureStyleSettings = { colorBy: 'cs', opacity: 0.55 };
   private readonly m_selSource = new VectorSource<Feature<Polygon>>();
-  private readonly m_byTile = new Map<string, Feature<Polygon>[]>();
-  private m_selectedId: number | null = null;
+  private readonly m_flashSource = new VectorSource<Feature<Polygon>>();
+  private readonly m_byTile = new Map<string, Set<number>>();
+  private m_selected: number[] = [];
+  private m_pending = new Set<number>();
 
   constructor(map: OlMap, nomen: Nomenclature) {
     this.layer = new VectorLayer({
@@ -43,6 +32,7 @@ export class FeatureLayer {
       updateWhileAnimating: false,
     });
     map.addLayer(this.layer);
+    map.addLayer(new VectorLayer({ source: this.m_flashSource, style: FLASH_STYLE, zIndex: 38 }));
     map.addLayer(new VectorLayer({ source: this.m_selSource, style: SELECTION_STYLE, zIndex: 40 }));
   }
 
@@ -50,8 +40,13 @@ export class FeatureLayer {
     return this.source.getFeatures().length;
   }
 
+  /** The first selected polygon (the one the info panel shows). */
   get selectedId(): number | null {
-    return this.m_selectedId;
+    return this.m_selected[0] ?? null;
+  }
+
+  get selectedIds(): number[] {
+    return [...this.m_selected];
   }
 
   tileKeys(): string[] {
@@ -62,48 +57,65 @@ export class FeatureLayer {
     this.layer.changed();
   }
 
-  /** Replaces the polygons of a tile with those of its snapshot. Bad geometries are skipped and reported. */
-  setTile(snapshot: Snapshot): TileLoadResult {
-    const key = snapshot.tileKey ?? '';
+  /** Replaces the polygons of a tile. */
+  setTile(key: string, features: ModelFeature[]): void {
     this.removeTile(key);
-    const ox = toNum(snapshot.originXCm);
-    const oy = toNum(snapshot.originYCm);
+    const ids = new Set<number>();
     const out: Feature<Polygon>[] = [];
-    const rejected: TileLoadResult['rejected'] = [];
-    for (const wf of snapshot.features ?? []) {
-      const id = toNum(wf.id);
-      try {
-        out.push(this.toOl(key, wf, ox, oy));
-      } catch (e) {
-        rejected.push({ id, reason: e instanceof Error ? e.message : String(e) });
-      }
+    for (const m of features) {
+      ids.add(m.id);
+      out.push(this.toOl(m));
     }
-    this.m_byTile.set(key, out);
+    this.m_byTile.set(key, ids);
     this.source.addFeatures(out);
     this.refreshSelection();
-    return { drawn: out.length, rejected };
   }
 
   removeTile(key: string): void {
-    const list = this.m_byTile.get(key);
-    if (!list) return;
+    const ids = this.m_byTile.get(key);
+    if (!ids) return;
     this.m_byTile.delete(key);
     // Removing one by one is quadratic in the source; rebuild when a large share goes.
-    if (list.length > 200) {
-      const keep = new Set(list);
-      const rest = this.source.getFeatures().filter((f) => !keep.has(f));
+    if (ids.size > 200) {
+      const rest = this.source.getFeatures().filter((f) => !ids.has(Number(f.getId())));
       this.source.clear(true);
       this.source.addFeatures(rest);
     } else {
-      for (const f of list) this.source.removeFeature(f);
+      for (const id of ids) {
+        const f = this.find(id);
+        if (f) this.source.removeFeature(f);
+      }
     }
     this.refreshSelection();
+  }
+
+  /** A new state of a polygon (new or changed): the OpenLayers feature is updated in place. */
+  upsert(m: ModelFeature): void {
+    const f = this.find(m.id);
+    if (!f) {
+      let ids = this.m_byTile.get(m.tile);
+      if (!ids) this.m_byTile.set(m.tile, (ids = new Set()));
+      ids.add(m.id);
+      this.source.addFeature(this.toOl(m));
+    } else {
+      f.setGeometry(new Polygon(m.rings));
+      f.setProperties({ code_cs: m.codeCs, code_us: m.codeUs, info: m, pending: this.m_pending.has(m.id) });
+    }
+    if (this.m_selected.includes(m.id)) this.refreshSelection();
+  }
+
+  remove(id: number): void {
+    const f = this.find(id);
+    if (!f) return;
+    this.m_byTile.get((f.get('info') as FeatureInfo).tile)?.delete(id);
+    this.source.removeFeature(f);
+    if (this.m_selected.includes(id)) this.select(this.m_selected.filter((x) => x !== id));
   }
 
   clear(): void {
     this.m_byTile.clear();
     this.source.clear();
-    this.select(null);
+    this.select([]);
   }
 
   /** Counts of polygons per class code of a dimension, across the open tiles. */
@@ -125,51 +137,79 @@ export class FeatureLayer {
     return (this.find(id)?.get('info') as FeatureInfo | undefined) ?? null;
   }
 
-  /** Selects a polygon by id (null clears); returns its info. */
-  select(id: number | null): FeatureInfo | null {
-    this.m_selectedId = id;
+  /** Selects polygons by id (empty clears); returns the info of the first. */
+  select(ids: number[]): FeatureInfo | null {
+    this.m_selected = ids.filter((id, i) => ids.indexOf(id) === i);
     return this.refreshSelection();
   }
 
-  /** The selection overlay follows the selected id through snapshots and tile closes. */
-  private refreshSelection(): FeatureInfo | null {
-    this.m_selSource.clear(true);
-    if (this.m_selectedId === null) {
-      this.m_selSource.changed();
-      return null;
+  /** Marks the polygons with an edit waiting for its ack (dashed outline); the others lose the mark. */
+  setPendingIds(ids: Set<number>): void {
+    for (const id of this.m_pending) if (!ids.has(id)) this.find(id)?.set('pending', false);
+    for (const id of ids) {
+      const f = this.find(id);
+      if (f && !f.get('pending')) f.set('pending', true);
     }
-    const f = this.find(this.m_selectedId);
-    if (!f) {
-      this.m_selSource.changed();
-      return null;
-    }
-    const overlay = new Feature<Polygon>({ geometry: f.getGeometry()!.clone() });
-    this.m_selSource.addFeature(overlay);
-    return f.get('info') as FeatureInfo;
+    this.m_pending = new Set(ids);
   }
 
-  private toOl(tile: string, wf: WireFeature, ox: number, oy: number): Feature<Polygon> {
-    if (!wf.geometry) throw new Error('feature has no geometry');
-    const rings = decodePolygon(wf.geometry, ox, oy);
-    const p = wf.prediction;
-    const info: FeatureInfo = {
-      id: toNum(wf.id),
-      tile,
-      codeCs: wf.codeCs ?? '',
-      codeUs: wf.codeUs ?? '',
-      version: wf.version ?? 0,
-      reviewed: wf.reviewed ?? false,
-      prediction: p ? { codeCs: p.codeCs ?? '', codeUs: p.codeUs ?? '', confidence: p.confidence ?? 0 } : null,
-      updatedAtMs: toNum(wf.updatedAtMs),
-      areaM2: polygonArea(rings),
-    };
+  /** Shows classes before the server confirmed them (the panel keeps the confirmed ones). */
+  showClasses(id: number, codeCs: string, codeUs: string): void {
+    const f = this.find(id);
+    if (!f) return;
+    if (codeCs) f.set('code_cs', codeCs);
+    if (codeUs) f.set('code_us', codeUs);
+  }
+
+  /** Puts a polygon back to its model state (an edit refused, a drag cancelled). */
+  restore(m: ModelFeature | undefined, id: number): void {
+    if (m) this.upsert(m);
+    else this.remove(id);
+  }
+
+  /** Briefly highlights polygons (changes made by others). */
+  flash(ids: number[]): void {
+    const shown: Feature<Polygon>[] = [];
+    for (const id of ids) {
+      const f = this.find(id);
+      if (f) shown.push(new Feature<Polygon>({ geometry: f.getGeometry()!.clone() }));
+    }
+    if (!shown.length) return;
+    this.m_flashSource.addFeatures(shown);
+    window.setTimeout(() => {
+      for (const f of shown) if (this.m_flashSource.hasFeature(f)) this.m_flashSource.removeFeature(f);
+    }, FLASH_MS);
+  }
+
+  get flashing(): number {
+    return this.m_flashSource.getFeatures().length;
+  }
+
+  /** The selection overlay shares the selected features' geometries, so a vertex drag shows at once. */
+  refreshSelection(): FeatureInfo | null {
+    this.m_selSource.clear(true);
+    const shown: Feature<Polygon>[] = [];
+    let first: FeatureInfo | null = null;
+    for (const id of this.m_selected) {
+      const f = this.find(id);
+      if (!f) continue;
+      first ??= f.get('info') as FeatureInfo;
+      shown.push(new Feature<Polygon>({ geometry: f.getGeometry()! }));
+    }
+    if (shown.length) this.m_selSource.addFeatures(shown);
+    this.m_selSource.changed();
+    return first;
+  }
+
+  private toOl(m: ModelFeature): Feature<Polygon> {
     const f = new Feature<Polygon>({
-      geometry: new Polygon(rings),
-      code_cs: info.codeCs,
-      code_us: info.codeUs,
-      info,
+      geometry: new Polygon(m.rings),
+      code_cs: m.codeCs,
+      code_us: m.codeUs,
+      info: m,
+      pending: this.m_pending.has(m.id),
     });
-    f.setId(String(info.id));
+    f.setId(String(m.id));
     return f;
   }
 }

@@ -42,6 +42,18 @@ export class Nomenclature {
     };
   }
 
+  /** The leaf classes of a dimension (what a polygon may carry), in code order. Legacy codes excluded. */
+  leaves(dim: Dimension): ClassInfo[] {
+    return [...this.m_entries[dim].values()]
+      .filter((e) => e.leaf && !LEGACY[e.code])
+      .sort((a, b) => a.code.localeCompare(b.code, 'en', { numeric: true }))
+      .map((e) => this.info(dim, e.code));
+  }
+
+  isLeaf(dim: Dimension, code: string): boolean {
+    return this.info(dim, code).leaf;
+  }
+
   label(dim: Dimension, code: string | null | undefined): string {
     return this.info(dim, code).label;
   }

@@ -22,8 +22,10 @@ export interface WireError {
 }
 
 export interface PendingRequest {
-  kind: 'authenticate' | 'subscribe' | 'unsubscribe' | 'ping';
+  kind: 'authenticate' | 'subscribe' | 'unsubscribe' | 'ping' | 'change_set' | 'resync' | 'claim_lease' | 'release_lease';
   keys: string[];
+  /** The change set a change_set request carries. */
+  changeSetId?: string;
   /** Snapshots still expected for a subscribe, once `subscribed` has said which. */
   remaining?: number;
 }
@@ -47,7 +49,14 @@ export interface SocketHandlers {
   error(error: WireError, request: PendingRequest | undefined): void;
   /** The session is gone (logged out or expired elsewhere): stop and go back to login. */
   sessionLost(): void;
+  /**
+   * Editing traffic: ack, conflict, change, resyncDone, presence, leaseNotice. `request` is the
+   * request answered (none for pushes).
+   */
+  edit(msg: tessera.v1.ServerMessage, requestId: number, request: PendingRequest | undefined): void;
 }
+
+export type ChangeSetMessage = tessera.v1.ChangeSet.$Properties;
 
 const PING_INTERVAL_MS = 20_000;
 const PONG_TIMEOUT_MS = 45_000;
@@ -124,6 +133,32 @@ export class TesseraSocket {
   unsubscribe(keys: string[]): number {
     if (keys.length === 0) return 0;
     return this.request({ kind: 'unsubscribe', keys }, { unsubscribe: { tileKeys: keys } });
+  }
+
+  /** Sends a change set; returns the request id, or 0 when not connected (the outbox resends). */
+  changeSet(cs: ChangeSetMessage): number {
+    return this.request({ kind: 'change_set', keys: [cs.tileKey ?? ''], changeSetId: cs.id ?? '' }, { changeSet: cs });
+  }
+
+  /** Asks for the changes of a tile after `afterSeq`; answered by changes or a snapshot, then resync_done. */
+  resync(tileKey: string, afterSeq: number): number {
+    return this.request({ kind: 'resync', keys: [tileKey] }, { resync: { tileKey, afterSeq } });
+  }
+
+  /** Tells the other viewers what is selected. Has no answer, so nothing waits for one. */
+  select(tileKey: string, featureIds: number[]): number {
+    if (!this.ready) return 0;
+    const id = this.m_nextId++;
+    this.send({ requestId: id, select: { tileKey, featureIds } });
+    return id;
+  }
+
+  claimLease(tileKey: string): number {
+    return this.request({ kind: 'claim_lease', keys: [tileKey] }, { claimLease: { tileKey } });
+  }
+
+  releaseLease(tileKey: string): number {
+    return this.request({ kind: 'release_lease', keys: [tileKey] }, { releaseLease: { tileKey } });
   }
 
   private request(req: PendingRequest, body: Omit<tessera.v1.ClientMessage.$Properties, 'requestId'>): number {
@@ -291,6 +326,20 @@ export class TesseraSocket {
         this.m_handlers.error(err, pending);
         break;
       }
+      case 'ack':
+      case 'conflict':
+      case 'resyncDone':
+        this.m_pending.delete(requestId);
+        this.m_handlers.edit(msg, requestId, pending);
+        break;
+      case 'presence':
+        if (pending?.kind === 'claim_lease' || pending?.kind === 'release_lease') this.m_pending.delete(requestId);
+        this.m_handlers.edit(msg, requestId, pending);
+        break;
+      case 'change':
+      case 'leaseNotice':
+        this.m_handlers.edit(msg, requestId, pending);
+        break;
       default:
         console.warn('tessera: server message with an unknown body', msg);
     }

@@ -33,13 +33,17 @@ export function featureStyleFunction(nomen: Nomenclature, settings: FeatureStyle
   const cache = new Map<string, Style>();
   return (feature: FeatureLike): Style => {
     const code = (feature.get(settings.colorBy === 'cs' ? 'code_cs' : 'code_us') as string) ?? '';
-    const key = `${settings.colorBy}|${code}|${settings.opacity}`;
+    const pending = !!feature.get('pending');
+    const key = `${settings.colorBy}|${code}|${settings.opacity}|${pending}`;
     let style = cache.get(key);
     if (!style) {
       const color = nomen.color(settings.colorBy, code);
       style = new Style({
         fill: new Fill({ color: withAlpha(color, settings.opacity) }),
-        stroke: new Stroke({ color: withAlpha(darker(color, 0.55), Math.max(0.55, settings.opacity)), width: 1 }),
+        // An edit waiting for its ack: a dashed dark outline until the server confirms it.
+        stroke: pending
+          ? new Stroke({ color: '#0b2540', width: 2, lineDash: [6, 4] })
+          : new Stroke({ color: withAlpha(darker(color, 0.55), Math.max(0.55, settings.opacity)), width: 1 }),
       });
       cache.set(key, style);
     }
@@ -51,6 +55,24 @@ export const SELECTION_STYLE = [
   new Style({ stroke: new Stroke({ color: 'rgba(255,255,255,0.95)', width: 5 }) }),
   new Style({ stroke: new Stroke({ color: '#00b3ff', width: 2.5 }), fill: new Fill({ color: 'rgba(0,179,255,0.12)' }) }),
 ];
+
+/** A change made by someone else, for two seconds. */
+export const FLASH_STYLE = [
+  new Style({ stroke: new Stroke({ color: 'rgba(255,255,255,0.9)', width: 6 }) }),
+  new Style({ stroke: new Stroke({ color: '#ff8c00', width: 3 }), fill: new Fill({ color: 'rgba(255,140,0,0.35)' }) }),
+];
+
+/** Mine and theirs in the conflict view. */
+export const CONFLICT_STYLES = {
+  mine: new Style({ stroke: new Stroke({ color: '#1f6feb', width: 3, lineDash: [8, 5] }), fill: new Fill({ color: 'rgba(31,111,235,0.15)' }) }),
+  theirs: new Style({ stroke: new Stroke({ color: '#d63b3b', width: 3 }), fill: new Fill({ color: 'rgba(214,59,59,0.18)' }) }),
+};
+
+/** A colour per user, for presence avatars and their selections. */
+export function userColor(userId: number): string {
+  const palette = ['#e8590c', '#7048e8', '#0ca678', '#d6336c', '#1c7ed6', '#f59f00', '#5c940d', '#ae3ec9', '#1098ad', '#c92a2a'];
+  return palette[Math.abs(userId) % palette.length];
+}
 
 /** Lookups the tile styles need from the app: which tiles are open or loading. */
 export interface TileStyleContext {

@@ -52,6 +52,7 @@ TEST_F(ServerE2e, UpgradeNeedsAValidSessionAndAnAllowedOrigin) {
 TEST_F(ServerE2e, AuthenticateSubscribeAndTheSnapshotEqualsTheDatabase) {
     const auto t = token();
     WsClient ws(port(), bearer(t));
+    ws.ignore_presence(true);
     v1::ClientMessage auth;
     auth.set_request_id(1);
     auth.mutable_authenticate();
@@ -107,6 +108,7 @@ TEST_F(ServerE2e, AuthenticateSubscribeAndTheSnapshotEqualsTheDatabase) {
 
 TEST_F(ServerE2e, SubscribeByBoundingBox) {
     WsClient ws(port(), bearer(token()));
+    ws.ignore_presence(true);
     v1::ClientMessage m;
     m.set_request_id(3);
     auto* b = m.mutable_subscribe()->mutable_bbox();
@@ -128,6 +130,8 @@ TEST_F(ServerE2e, SubscribeByBoundingBox) {
 TEST_F(ServerE2e, BadFramesGetTypedErrorsAndTheConnectionSurvives) {
     WsClient ws(port(), bearer(token()));
     WsClient bystander(port(), bearer(token()));
+    ws.ignore_presence(true);
+    bystander.ignore_presence(true);
     auto expect_error = [&](v1::ErrorCode code, const std::string& needle) {
         auto e = ws.receive();
         ASSERT_TRUE(e && e->has_error()) << (e ? e->DebugString() : "nothing received");

@@ -133,12 +133,15 @@ std::optional<beast::error_code> read_one(Impl& impl, int timeout_ms) {
 }  // namespace
 
 std::optional<v1::ServerMessage> WsClient::receive(int timeout_ms) {
-    auto result = read_one(*m_impl, timeout_ms);
-    if (!result || *result) return std::nullopt;
-    v1::ServerMessage m;
-    if (!m.ParseFromString(beast::buffers_to_string(m_impl->buffer.data())))
-        throw std::runtime_error("the server sent a frame that is not a ServerMessage");
-    return m;
+    for (;;) {
+        auto result = read_one(*m_impl, timeout_ms);
+        if (!result || *result) return std::nullopt;
+        v1::ServerMessage m;
+        if (!m.ParseFromString(beast::buffers_to_string(m_impl->buffer.data())))
+            throw std::runtime_error("the server sent a frame that is not a ServerMessage");
+        if (m_ignore_presence && m.has_presence()) continue;
+        return m;
+    }
 }
 
 bool WsClient::closed(int timeout_ms) {

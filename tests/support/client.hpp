@@ -34,12 +34,15 @@ public:
     void send_raw(const std::string& bytes, bool binary = true);
     // The next message, or nullopt when none arrives within `timeout_ms` or the socket closed.
     std::optional<v1::ServerMessage> receive(int timeout_ms = 5000);
+    // Skip Presence pushes in receive() (for tests about other things).
+    void ignore_presence(bool ignore) { m_ignore_presence = ignore; }
     // True when the server closed the connection (read fails).
     bool closed(int timeout_ms = 3000);
 
 private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
+    bool m_ignore_presence = false;
 };
 
 }  // namespace tessera::test

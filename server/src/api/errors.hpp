@@ -20,6 +20,7 @@ enum class ErrorKind {
     limit_exceeded,
     internal,
     unavailable,
+    invalid_operation,  // an edit that cannot apply as asked
 };
 
 struct ApiError {

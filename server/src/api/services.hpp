@@ -4,12 +4,15 @@
 // and the project being served. Built once by the composition root; the members it refers to
 // outlive it. Thread-safe as its members are.
 
+#include "api/presence.hpp"
 #include "auth/auth.hpp"
 #include "core/config.hpp"
 #include "core/metrics.hpp"
 #include "core/nomenclature.hpp"
 #include "store/accounts.hpp"
+#include "hub/hub.hpp"
 #include "store/database.hpp"
+#include "store/edit_store.hpp"
 #include "store/projects.hpp"
 #include "tiles/grid.hpp"
 
@@ -25,6 +28,10 @@ struct Services {
     const core::Nomenclature& nomenclature;
     store::ProjectRecord project;
     tiles::Grid grid;
+    store::EditStore& edits;
+    hub::Hub& hub;
+    LeaseCache& leases;
+    unsigned lease_seconds = 1800;
 };
 
 }  // namespace tessera::api

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "api/editing.hpp"
+#include "api/presence.hpp"
 #include "api/snapshot.hpp"
 #include "core/log.hpp"
 
@@ -123,19 +125,6 @@ void subscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutc
     }
     // Snapshots first, so that an unknown key refuses the whole request before anything is sent.
     std::vector<v1::ServerMessage> snapshots;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        auto record = s.projects.snapshot(s.project, keys[i].str());
-        if (!record) {
-            out.frames.push_back(encode_error(id, ErrorKind::not_found,
-                                              "tile " + keys[i].str() + " does not exist in project " + s.project.name,
-                                              sub.has_bbox() ? "subscribe.bbox" : "subscribe.tile_keys[" + std::to_string(i) + "]"));
-            return;
-        }
-        v1::ServerMessage m;
-        m.set_request_id(id);
-        build_snapshot(*record, s.grid, *m.mutable_snapshot());
-        snapshots.push_back(std::move(m));
-    }
     std::size_t after = c.tiles.size();
     for (const auto& k : keys) after += c.tiles.contains(k.str()) ? 0 : 1;
     if (after > s.config.limits.max_subscribed_tiles) {
@@ -146,6 +135,38 @@ void subscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutc
                                           "subscribe"));
         return;
     }
+    // Live changes are registered before the snapshot is read, and held until it is queued:
+    // nothing committed in between is lost or sent ahead of it.
+    std::vector<std::string> registered;
+    auto unregister = [&] {
+        if (!c.viewer) return;
+        for (const auto& k : registered) {
+            if (!c.tiles.contains(k)) s.hub.unsubscribe(k, c.viewer.get());
+            out.released.emplace_back(k, 0);
+        }
+    };
+    for (const auto& k : keys) {
+        if (!c.viewer) break;
+        const auto key = k.str();
+        c.viewer->hold(key);
+        if (!s.leases.get(key)) s.leases.set(key, s.edits.lease(s.project, key));
+        s.hub.subscribe(key, c.viewer);
+        registered.push_back(key);
+    }
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        auto record = s.projects.snapshot(s.project, keys[i].str());
+        if (!record) {
+            unregister();
+            out.frames.push_back(encode_error(id, ErrorKind::not_found,
+                                              "tile " + keys[i].str() + " does not exist in project " + s.project.name,
+                                              sub.has_bbox() ? "subscribe.bbox" : "subscribe.tile_keys[" + std::to_string(i) + "]"));
+            return;
+        }
+        v1::ServerMessage m;
+        m.set_request_id(id);
+        build_snapshot(*record, s.grid, *m.mutable_snapshot());
+        snapshots.push_back(std::move(m));
+    }
     v1::ServerMessage ack;
     ack.set_request_id(id);
     for (const auto& k : keys) {
@@ -153,21 +174,69 @@ void subscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutc
         ack.mutable_subscribed()->add_tile_keys(k.str());
     }
     out.frames.push_back(encode(ack));
-    for (const auto& m : snapshots) out.frames.push_back(encode(m));
+    for (const auto& m : snapshots) {
+        out.frames.push_back(encode(m));
+        if (c.viewer) {
+            s.hub.seen(m.snapshot().tile_key(), c.viewer.get(), m.snapshot().seq());
+            out.released.emplace_back(m.snapshot().tile_key(), m.snapshot().seq());
+        }
+    }
 }
 
-void unsubscribe(WsConnection& c, const v1::ClientMessage& in, WsOutcome& out) {
+void unsubscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutcome& out) {
     v1::ServerMessage m;
     m.set_request_id(in.request_id());
     auto* r = m.mutable_unsubscribed();
+    std::vector<std::string> dropped;
     if (in.unsubscribe().tile_keys_size() == 0) {
-        for (const auto& k : c.tiles) r->add_tile_keys(k);
+        dropped.assign(c.tiles.begin(), c.tiles.end());
         c.tiles.clear();
     } else {
         for (const auto& k : in.unsubscribe().tile_keys())
-            if (c.tiles.erase(k)) r->add_tile_keys(k);
+            if (c.tiles.erase(k)) dropped.push_back(k);
+    }
+    for (const auto& k : dropped) {
+        r->add_tile_keys(k);
+        if (c.viewer) s.hub.unsubscribe(k, c.viewer.get());
     }
     out.frames.push_back(encode(m));
+}
+
+bool watching(const WsConnection& c, const std::string& tile, std::uint64_t id, const char* field, WsOutcome& out) {
+    if (c.tiles.contains(tile)) return true;
+    out.frames.push_back(encode_error(id, ErrorKind::invalid_argument,
+                                      "subscribe to tile " + tile.substr(0, 20) + " first", field));
+    return false;
+}
+
+void change_set(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutcome& out) {
+    auto result = apply_change_set(s, c.principal, in.request_id(), in.change_set());
+    out.frames = std::move(result.frames);
+    if (!result.change.empty()) {
+        out.publish_tile = result.tile;
+        out.publish_seq = result.seq;
+        out.publish_frame = std::move(result.change);
+    }
+}
+
+void lease(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutcome& out, bool claim) {
+    const auto& tile = claim ? in.claim_lease().tile_key() : in.release_lease().tile_key();
+    const char* field = claim ? "claim_lease.tile_key" : "release_lease.tile_key";
+    if (!watching(c, tile, in.request_id(), field, out)) return;
+    if (claim) {
+        auto state = s.edits.claim_lease(s.project, tile, c.principal.user_id, s.lease_seconds);
+        s.leases.set(tile, state);
+        if (state.user_id != c.principal.user_id) {
+            out.frames.push_back(encode_error(in.request_id(), ErrorKind::forbidden,
+                                              "tile " + tile + " is held by " + state.username, field));
+            return;
+        }
+    } else {
+        s.edits.release_lease(s.project, tile, c.principal.user_id);
+        s.leases.set(tile, s.edits.lease(s.project, tile));
+    }
+    out.frames.push_back(*encode_presence(s.leases, tile, {}, in.request_id()));
+    s.hub.refresh_presence(tile);
 }
 
 }  // namespace
@@ -202,16 +271,34 @@ WsOutcome handle_frame(Services& s, WsConnection& c, std::string_view frame) {
         out.frames.push_back(encode_error(0, ErrorKind::malformed, "the frame is not a tessera.v1.ClientMessage"));
         return out;
     }
-    static const char* names[] = {"authenticate", "subscribe", "unsubscribe", "ping"};
+    static const char* names[] = {"authenticate", "subscribe", "unsubscribe", "ping", "change_set",
+                                  "resync",       "select",    "claim_lease", "release_lease"};
     const int body = static_cast<int>(in.body_case());
-    out.request = body >= v1::ClientMessage::kAuthenticate && body <= v1::ClientMessage::kPing
+    out.request = body >= v1::ClientMessage::kAuthenticate && body <= v1::ClientMessage::kReleaseLease
                       ? names[body - v1::ClientMessage::kAuthenticate]
                       : "unknown";
     try {
         switch (in.body_case()) {
         case v1::ClientMessage::kAuthenticate: authenticate(s, c, in, out); break;
         case v1::ClientMessage::kSubscribe: subscribe(s, c, in, out); break;
-        case v1::ClientMessage::kUnsubscribe: unsubscribe(c, in, out); break;
+        case v1::ClientMessage::kUnsubscribe: unsubscribe(s, c, in, out); break;
+        case v1::ClientMessage::kChangeSet:
+            if (watching(c, in.change_set().tile_key(), in.request_id(), "change_set.tile_key", out))
+                change_set(s, c, in, out);
+            break;
+        case v1::ClientMessage::kResync:
+            if (watching(c, in.resync().tile_key(), in.request_id(), "resync.tile_key", out))
+                out.frames = resync(s, in.request_id(), in.resync());
+            break;
+        case v1::ClientMessage::kSelect:
+            if (watching(c, in.select().tile_key(), in.request_id(), "select.tile_key", out) && c.viewer) {
+                std::vector<std::int64_t> ids(in.select().feature_ids().begin(), in.select().feature_ids().end());
+                if (ids.size() > 1000) ids.resize(1000);
+                s.hub.select(in.select().tile_key(), c.viewer.get(), std::move(ids));
+            }
+            break;
+        case v1::ClientMessage::kClaimLease: lease(s, c, in, out, true); break;
+        case v1::ClientMessage::kReleaseLease: lease(s, c, in, out, false); break;
         case v1::ClientMessage::kPing: {
             v1::ServerMessage m;
             m.set_request_id(in.request_id());
@@ -229,6 +316,14 @@ WsOutcome handle_frame(Services& s, WsConnection& c, std::string_view frame) {
         out.frames.clear();
         out.frames.push_back(encode_error(in.request_id(), ErrorKind::internal,
                                           "internal error; the server log has the details"));
+        // Nothing stays held back by a subscription that failed half-way.
+        if (c.viewer) {
+            for (const auto& tile : c.viewer->held()) {
+                if (!c.tiles.contains(tile)) s.hub.unsubscribe(tile, c.viewer.get());
+                out.released.emplace_back(tile, 0);
+            }
+        }
+        out.publish_frame.clear();
     }
     return out;
 }

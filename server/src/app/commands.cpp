@@ -1,8 +1,13 @@
 #include "app/commands.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <iostream>
+#include <sstream>
 #include <unistd.h>
 
+#include "api/editing.hpp"
+#include "api/presence.hpp"
 #include "api/services.hpp"
 #include "auth/auth.hpp"
 #include "core/log.hpp"
@@ -13,6 +18,8 @@
 #include "net/server.hpp"
 #include "store/accounts.hpp"
 #include "store/database.hpp"
+#include "store/edit_store.hpp"
+#include "store/listener.hpp"
 #include "store/migrations.hpp"
 #include "store/projects.hpp"
 
@@ -53,9 +60,58 @@ int cmd_serve(const std::vector<std::string>& args) {
                                  "' does not exist: create it with `tessera project create " + config.project + "`");
     }
     core::Metrics metrics;
+    store::EditStore edits(db);
+    api::LeaseCache leases;
+    net::Server* server_ptr = nullptr;
+    api::Services* services_ptr = nullptr;
+    // Changes this instance has not delivered (committed by another instance, or published out
+    // of order) are read back from the database on a worker and published in order.
+    hub::Hub hub(
+        [&](const std::string& tile, std::uint64_t after) {
+            server_ptr->post_work([&, tile, after] {
+                auto changes = edits.changes_after(*project, tile, static_cast<std::int64_t>(after), 1000);
+                if (!changes) return;
+                for (const auto& c : *changes)
+                    hub.publish(tile, static_cast<std::uint64_t>(c.seq),
+                                std::make_shared<const std::string>(api::encode_change(c, tile, services_ptr->grid, 0)));
+            });
+        },
+        [&](const std::string& tile, const std::vector<hub::ViewerState>& viewers) {
+            return api::encode_presence(leases, tile, viewers);
+        });
     api::Services services{config, db, projects, accounts, auth, metrics, core::Nomenclature::builtin(), *project,
-                           tiles::Grid(project->tile_size_m)};
+                           tiles::Grid(project->tile_size_m), edits, hub, leases, config.lease_idle_s};
+    services_ptr = &services;
     net::Server server(services);
+    server_ptr = &server;
+    // Commits and lease changes of every instance on this database, including this one.
+    const std::string prefix = std::to_string(project->id) + " ";
+    store::Listener listener(
+        config.database_url, store::tile_channel,
+        [&](const std::string& payload) {
+            if (payload.rfind(prefix, 0) != 0) return;
+            std::istringstream in(payload.substr(prefix.size()));
+            std::string tile, what;
+            in >> tile >> what;
+            if (what == "lease" || what == "lapsed") {
+                int user = 0;
+                in >> user;
+                server.post_work([&, tile, what, user] {
+                    leases.set(tile, edits.lease(*project, tile));
+                    hub.refresh_presence(tile);
+                    if (what == "lapsed") hub.send_to_user(tile, user, api::encode_lease_notice(tile, "lapsed"));
+                });
+            } else if (!what.empty() && std::isdigit(static_cast<unsigned char>(what[0]))) {
+                hub.notified(tile, std::stoull(what));
+            }
+        },
+        [&] {
+            // (Re)connected: catch up on commits made while nobody listened.
+            for (const auto& tile : hub.tiles())
+                if (auto t = projects.tile(*project, tile)) hub.notified(tile, static_cast<std::uint64_t>(t->seq));
+        });
+    // Leases lapse after idling: every instance sweeps; the database decides once.
+    server.every(std::clamp(config.lease_idle_s / 4, 1u, 15u), [&] { edits.expire_leases(*project); });
     const auto port = server.listen();
     core::log_info("serving project '", project->name, "' on http://", config.listen_address, ":", port);
     // A line on stdout that scripts and tests wait for (the port matters when --port 0).

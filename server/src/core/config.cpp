@@ -80,6 +80,9 @@ const std::map<std::string, Setter, std::less<>>& setters() {
         {"idle_timeout_s", [](Config& c, std::string_view v, std::string_view w) {
              c.idle_timeout_s = std::max(5u, parse_unsigned<unsigned>("idle_timeout_s", v, w, 86400));
          }},
+        {"lease_idle_s", [](Config& c, std::string_view v, std::string_view w) {
+             c.lease_idle_s = std::max(1u, parse_unsigned<unsigned>("lease_idle_s", v, w, 7 * 86400));
+         }},
         {"limits.max_frame_bytes", size(&Limits::max_frame_bytes)},
         {"limits.max_http_body_bytes", size(&Limits::max_http_body_bytes)},
         {"limits.max_tiles_per_subscribe", size(&Limits::max_tiles_per_subscribe)},

@@ -40,6 +40,7 @@ struct Config {
     unsigned session_hours = 12;
     bool secure_cookies = false;         // set the Secure flag (behind HTTPS)
     unsigned idle_timeout_s = 120;       // WebSocket without any frame, pings included
+    unsigned lease_idle_s = 1800;        // a tile lease lapses after this long without activity
     Limits limits;
 };
 

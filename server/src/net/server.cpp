@@ -68,19 +68,46 @@ api::HttpRequest to_api(const http::request<http::string_body>& req) {
     return r;
 }
 
-class WsSession : public std::enable_shared_from_this<WsSession> {
+class WsSession : public api::Viewer, public std::enable_shared_from_this<WsSession> {
 public:
     WsSession(tcp::socket&& socket, Shared& shared, auth::Principal principal)
         : m_ws(std::move(socket)), m_shared(shared), m_limits(shared.services.config.limits) {
         m_conn.principal = std::move(principal);
     }
-    ~WsSession() {
+    ~WsSession() override {
+        m_shared.services.hub.unsubscribe_all(this);
         m_shared.services.metrics.ws_connections_open--;
         m_shared.remove_connection(m_conn.principal.user_id);
         core::log_info("ws closed user=", m_conn.principal.username, " frames_in=", m_frames_in);
     }
 
+    // hub::Subscriber, called from any thread: queue on the strand, or hold back while the
+    // tile's snapshot is being read.
+    void deliver(const std::string& tile, std::uint64_t seq, const hub::Frame& frame) override {
+        {
+            std::lock_guard lock(m_held_mutex);
+            if (auto it = m_held.find(tile); it != m_held.end()) {
+                it->second.emplace_back(seq, frame);
+                return;
+            }
+        }
+        asio::post(m_ws.get_executor(), [self = shared_from_this(), frame] { self->send(frame); });
+    }
+    int user_id() const override { return m_conn.principal.user_id; }
+    const std::string& username() const override { return m_conn.principal.username; }
+    void hold(const std::string& tile) override {
+        std::lock_guard lock(m_held_mutex);
+        m_held.try_emplace(tile);
+    }
+    std::vector<std::string> held() const override {
+        std::lock_guard lock(m_held_mutex);
+        std::vector<std::string> out;
+        for (const auto& [tile, frames] : m_held) out.push_back(tile);
+        return out;
+    }
+
     void run(http::request<http::string_body> req) {
+        m_conn.viewer = std::static_pointer_cast<api::Viewer>(shared_from_this());
         m_shared.services.metrics.ws_connections_open++;
         m_shared.services.metrics.ws_connections_total++;
         websocket::stream_base::timeout t{};
@@ -147,6 +174,12 @@ private:
             }
             asio::post(self->m_ws.get_executor(), [self, outcome = std::move(outcome)]() mutable {
                 for (auto& f : outcome.frames) self->send(std::make_shared<const std::string>(std::move(f)));
+                for (const auto& [tile, seq] : outcome.released) self->release(tile, seq);
+                if (!outcome.publish_frame.empty()) {
+                    self->m_shared.services.hub.publish(
+                        outcome.publish_tile, outcome.publish_seq,
+                        std::make_shared<const std::string>(std::move(outcome.publish_frame)));
+                }
                 if (outcome.close) {
                     core::log_warn("ws closing user=", self->m_conn.principal.username, ": ", outcome.close_reason);
                     self->m_shared.services.metrics.ws_closed_slow++;
@@ -158,6 +191,21 @@ private:
                 self->do_read();
             });
         });
+    }
+
+    // The tile's snapshot is queued: the frames held back since the subscription follow it,
+    // but for the changes the snapshot already contains.
+    void release(const std::string& tile, std::uint64_t snapshot_seq) {
+        std::vector<std::pair<std::uint64_t, hub::Frame>> frames;
+        {
+            std::lock_guard lock(m_held_mutex);
+            auto it = m_held.find(tile);
+            if (it == m_held.end()) return;
+            frames = std::move(it->second);
+            m_held.erase(it);
+        }
+        for (const auto& [seq, frame] : frames)
+            if (seq == 0 || seq > snapshot_seq) send(frame);
     }
 
     void send_error(api::ErrorKind kind, const std::string& message) {
@@ -213,6 +261,8 @@ private:
     std::deque<std::shared_ptr<const std::string>> m_outbox;
     std::size_t m_queued_bytes = 0;
     std::uint64_t m_frames_in = 0;
+    mutable std::mutex m_held_mutex;
+    std::map<std::string, std::vector<std::pair<std::uint64_t, hub::Frame>>> m_held;
     bool m_writing = false;
     bool m_discarding = false;
     bool m_closing = false;
@@ -358,6 +408,7 @@ struct Server::Impl {
     asio::io_context ioc;
     tcp::acceptor acceptor{ioc};
     asio::signal_set signals{ioc, SIGINT, SIGTERM};
+    std::vector<std::shared_ptr<std::function<void(beast::error_code)>>> timers;
 
     explicit Impl(api::Services& s) : shared(s), ioc(static_cast<int>(s.config.io_threads)) {}
 
@@ -411,6 +462,30 @@ void Server::run() {
     impl.ioc.run();
     for (auto& t : threads) t.join();
     impl.shared.workers.join();
+}
+
+void Server::post_work(std::function<void()> work) {
+    asio::post(m_impl->shared.workers, [work = std::move(work)] {
+        try {
+            work();
+        } catch (const std::exception& e) {
+            core::log_error("background work failed: ", e.what());
+        }
+    });
+}
+
+void Server::every(unsigned seconds, std::function<void()> work) {
+    auto timer = std::make_shared<asio::steady_timer>(m_impl->ioc);
+    auto tick = std::make_shared<std::function<void(beast::error_code)>>();
+    *tick = [this, seconds, work = std::move(work), timer, weak = std::weak_ptr(tick)](beast::error_code ec) {
+        if (ec) return;
+        post_work(work);
+        timer->expires_after(std::chrono::seconds(seconds));
+        if (auto t = weak.lock()) timer->async_wait(*t);
+    };
+    m_impl->timers.push_back(tick);
+    timer->expires_after(std::chrono::seconds(seconds));
+    timer->async_wait(*tick);
 }
 
 void Server::stop() {

@@ -5,6 +5,7 @@
 // a separate worker pool and its result is posted back to the connection's strand.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "api/services.hpp"
@@ -24,6 +25,10 @@ public:
     // Serves until SIGINT/SIGTERM or stop(), then closes connections and returns.
     void run();
     void stop();
+    // Runs `work` on the worker pool (where database calls belong).
+    void post_work(std::function<void()> work);
+    // Runs `work` on the worker pool every `seconds` while the server runs.
+    void every(unsigned seconds, std::function<void()> work);
 
 private:
     struct Impl;

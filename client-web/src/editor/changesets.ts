@@ -1,0 +1,77 @@
+// Building the ops of one user action from the tile model (versions the client has, geometry
+// rounded to the 1 cm grid), and rebuilding them on newer versions after a conflict.
+import type { Ring } from '../geometry.js';
+import type { ModelFeature, TileData } from './model.js';
+import { encodeLine, encodeRings, newChangeSetId, opRefs, type WireChangeSet, type WireOp, type WireRef } from './wire.js';
+
+const ref = (f: ModelFeature): WireRef => ({ id: f.id, version: f.version });
+
+export function setClassOps(features: ModelFeature[], codeCs: string, codeUs: string): WireOp[] {
+  return features
+    .filter((f) => (codeCs && codeCs !== f.codeCs) || (codeUs && codeUs !== f.codeUs) || !f.reviewed)
+    .map((f) => ({
+      setClass: {
+        feature: ref(f),
+        // Only what changes: an unchanged dimension goes empty, so a concurrent edit of it merges.
+        codeCs: codeCs && codeCs !== f.codeCs ? codeCs : '',
+        codeUs: codeUs && codeUs !== f.codeUs ? codeUs : '',
+      },
+    }))
+    .map((op) => (op.setClass.codeCs || op.setClass.codeUs ? op : { confirm: { feature: op.setClass.feature } }));
+}
+
+export function confirmOps(features: ModelFeature[]): WireOp[] {
+  return features.map((f) => ({ confirm: { feature: ref(f) } }));
+}
+
+export function reshapeOp(tile: TileData, f: ModelFeature, rings: Ring[]): WireOp {
+  return { reshape: { feature: ref(f), geometry: encodeRings(rings, tile.originXcm, tile.originYcm) } };
+}
+
+export function splitOp(tile: TileData, f: ModelFeature, line: number[][]): WireOp {
+  return { split: { feature: ref(f), line: encodeLine(line, tile.originXcm, tile.originYcm), parts: [] } };
+}
+
+/** Merges into the first feature, with its classes unless others are given. */
+export function mergeOp(features: ModelFeature[], codeCs = '', codeUs = ''): WireOp {
+  return { merge: { features: features.map(ref), codeCs, codeUs } };
+}
+
+export function drawOp(tile: TileData, rings: Ring[], codeCs: string, codeUs: string): WireOp {
+  return { draw: { geometry: encodeRings(rings, tile.originXcm, tile.originYcm), codeCs, codeUs } };
+}
+
+export function changeSet(tileKey: string, ops: WireOp[]): WireChangeSet {
+  return { id: newChangeSetId(), tileKey, ops };
+}
+
+/**
+ * "Apply mine again" after a conflict: the same ops on the versions held now, with a new id.
+ * Ops on features deleted since are dropped (and counted), as are merges left with one feature.
+ */
+export function rebase(cs: WireChangeSet, current: (id: number) => { version: number } | undefined): { cs: WireChangeSet; dropped: number } {
+  const ops: WireOp[] = [];
+  let dropped = 0;
+  for (const op of cs.ops) {
+    const copy = JSON.parse(JSON.stringify(op)) as WireOp;
+    if (copy.merge) copy.merge.features = copy.merge.features.filter((r) => current(r.id));
+    const refs = opRefs(copy);
+    if ((copy.merge && refs.length < 2) || refs.some((r) => !current(r.id))) {
+      dropped++;
+      continue;
+    }
+    for (const r of refs) r.version = current(r.id)!.version;
+    ops.push(copy);
+  }
+  return { cs: { id: newChangeSetId(), tileKey: cs.tileKey, ops }, dropped };
+}
+
+/** What a change set does, for people. */
+export function describeOps(ops: WireOp[]): string {
+  const counts = new Map<string, number>();
+  for (const op of ops) {
+    const k = op.setClass ? 'class change' : op.confirm ? 'confirmation' : op.reshape ? 'reshape' : op.split ? 'split' : op.merge ? 'merge' : 'drawing';
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => (n > 1 ? `${n} ${k === 'class change' ? 'class changes' : `${k}s`}` : k)).join(', ');
+}

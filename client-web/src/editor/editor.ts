@@ -1,0 +1,415 @@
+// The collaborative editor: selection, the user's actions turned into change sets, the outbox
+// and what the server answers (ack, conflict, error), live changes, presence and leases.
+// The map tools, palette, dialogs and panels are its parts; the app feeds it the socket traffic.
+import { toNum } from '../geometry';
+import type { MapView } from '../map';
+import type { Nomenclature } from '../nomenclature';
+import type { ConnState, TesseraSocket, WireError } from '../socket';
+import { toast } from '../ui/toast';
+import type { tessera } from '../generated/tessera';
+import { changeSet, confirmOps, describeOps, drawOp, mergeOp, rebase, reshapeOp, setClassOps, splitOp } from './changesets';
+import { ConflictDialog, conflictView } from './conflict';
+import { History, type Direction } from './history';
+import { decodeFeature, type ModelFeature } from './model';
+import { Outbox, type EntryKind, type OutboxEntry } from './outbox';
+import type { ClassChoice } from './palette';
+import { TileSync } from './sync';
+import { EditGeometryError, opRefs, sameGeometry, type WireOp } from './wire';
+import { EditorUi, type EditorUiHost } from './ui';
+
+export interface EditorHost extends EditorUiHost {
+  socket: TesseraSocket;
+  view: MapView;
+  nomen: Nomenclature;
+  storageKey: string;
+  /** Whether a tile is subscribed and its snapshot in (change sets may be sent for it). */
+  isReady(tile: string): boolean;
+  /** Opens a tile (pending change sets of an earlier page need it). */
+  openTile(tile: string): void;
+  tileStateChanged(tile: string, state: number): void;
+  /** Polygons changed: counts and legend. */
+  changed(): void;
+}
+
+export interface AckSummary {
+  changeSetId: string;
+  tile: string;
+  seq: number;
+  features: { id: number; version: number; codeCs: string; codeUs: string; areaM2: number }[];
+  deleted: number[];
+  created: number[];
+  duplicate: boolean;
+  merged: boolean;
+}
+
+const ANSWER_TIMEOUT_MS = 30_000;
+
+function storage(): Storage | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+export class Editor {
+  readonly sync: TileSync;
+  readonly outbox: Outbox;
+  readonly history = new History();
+  readonly ui: EditorUi;
+  private readonly m_conflicts: { entry: OutboxEntry; c: tessera.v1.Conflict }[] = [];
+  private readonly m_conflict: ConflictDialog;
+  private m_lastAck: AckSummary | null = null;
+  private m_me = 0;
+  private m_timer: number;
+
+  constructor(private readonly m_host: EditorHost) {
+    const layer = m_host.view.features;
+    this.sync = new TileSync(layer, { resync: (tile, after) => m_host.socket.resync(tile, after) });
+    this.outbox = new Outbox(storage(), m_host.storageKey);
+    this.m_conflict = new ConflictDialog(m_host.view.map, m_host.nomen);
+    this.ui = new EditorUi(m_host, this, this.m_conflict);
+    this.m_timer = window.setInterval(() => this.resendOverdue(), 5_000);
+    // Change sets left by an earlier page of this tab: their tiles open, then they are resent.
+    for (const tile of this.outbox.tiles()) m_host.openTile(tile);
+    this.refreshPending();
+  }
+
+  get me(): number {
+    return this.m_me;
+  }
+
+  get lastAck(): AckSummary | null {
+    return this.m_lastAck;
+  }
+
+  stop(): void {
+    window.clearInterval(this.m_timer);
+    this.ui.stop();
+  }
+
+  // ------------------------------------------------------------ socket traffic
+
+  authenticated(userId: number): void {
+    this.m_me = userId;
+    this.ui.presence.me = userId;
+  }
+
+  connection(state: ConnState): void {
+    if (state !== 'connected') {
+      this.outbox.requeue();
+      this.sync.reset();
+    }
+    this.ui.refreshSaveState();
+  }
+
+  snapshot(s: tessera.v1.TileSnapshot.$Properties): ReturnType<TileSync['snapshot']> {
+    const res = this.sync.snapshot(s);
+    const key = s.tileKey ?? '';
+    this.outbox.requeue(key); // a fresh subscription: whatever was in flight is resent (same ids)
+    this.refreshPending();
+    this.ui.afterModelChange();
+    this.flush(key);
+    return res;
+  }
+
+  dropTile(tile: string): void {
+    this.sync.dropTile(tile);
+    this.ui.presence.drop(tile);
+    this.ui.afterModelChange();
+  }
+
+  /** Whether a tile may be closed: not while change sets of it wait for the server. */
+  canClose(tile: string): boolean {
+    return this.outbox.forTile(tile).length === 0;
+  }
+
+  message(msg: tessera.v1.ServerMessage, requestId: number): void {
+    switch (msg.body) {
+      case 'ack':
+        this.onAck(msg.ack!);
+        break;
+      case 'conflict':
+        this.onConflict(msg.conflict!);
+        break;
+      case 'change': {
+        const c = msg.change!;
+        const res = this.sync.change(c);
+        if (!res) break;
+        if (c.state) this.m_host.tileStateChanged(c.tileKey ?? '', c.state);
+        const mine = toNum(c.authorId) === this.m_me && this.m_me !== 0;
+        if (!mine) this.m_host.view.features.flash(res.upserted.map((f) => f.id));
+        this.ui.afterModelChange();
+        break;
+      }
+      case 'resyncDone':
+        this.sync.resyncDone(msg.resyncDone!.tileKey ?? '', toNum(msg.resyncDone!.seq));
+        break;
+      case 'presence':
+        this.ui.onPresence(msg.presence!, requestId !== 0);
+        break;
+      case 'leaseNotice': {
+        const n = msg.leaseNotice!;
+        this.ui.presence.updateLease(n.tileKey ?? '', null);
+        toast(n.reason === 'lapsed'
+          ? `Your lease on tile ${n.tileKey} lapsed after a while without edits: others may now take the tile. Click “Work on this tile” to claim it again.`
+          : `Your lease on tile ${n.tileKey} ended (${n.reason}).`, 'warning', 20_000);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  /** An error answering one of our editing requests. Returns whether it was handled here. */
+  error(err: WireError, kind: string, changeSetId: string | undefined, keys: string[]): boolean {
+    if (kind === 'claim_lease' || kind === 'release_lease') {
+      toast(err.message || `The lease could not be ${kind === 'claim_lease' ? 'claimed' : 'released'}.`, 'warning');
+      return true;
+    }
+    if (kind === 'resync') {
+      this.sync.reset();
+      return false;
+    }
+    if (kind !== 'change_set' || !changeSetId) return false;
+    const entry = this.outbox.get(changeSetId);
+    if (!entry) return true;
+    if (err.code === 'unavailable' || /^subscribe to tile/.test(err.message)) {
+      entry.status = 'queued'; // the database is away, or the tile is being subscribed again: retry
+      window.setTimeout(() => this.flush(keys[0] ?? entry.cs.tileKey), 3_000);
+      this.ui.refreshSaveState();
+      return true;
+    }
+    this.outbox.remove(changeSetId);
+    this.restoreVisuals(entry);
+    const step = this.history.failed(changeSetId);
+    const what = step ? `${entry.kind === 'redo' ? 'Redo' : 'Undo'} is not possible` : `Your ${entry.label} was not saved`;
+    toast(`${what}: ${err.message}${err.field ? ` (${err.field})` : ''}`, 'error', 12_000);
+    this.afterOutboxChange(entry.cs.tileKey);
+    return true;
+  }
+
+  // ------------------------------------------------------------ actions
+
+  /** Queues a change set and sends it when its turn comes. */
+  submit(tile: string, ops: WireOp[], label: string, kind: EntryKind = 'edit'): OutboxEntry | null {
+    if (ops.length === 0) return null;
+    if (ops.length > 500) {
+      toast(`Too many changes at once (${ops.length}); at most 500.`, 'warning');
+      return null;
+    }
+    const entry = this.outbox.add(changeSet(tile, ops), label, kind);
+    this.afterOutboxChange(tile);
+    return entry;
+  }
+
+  setClasses(features: ModelFeature[], c: ClassChoice): void {
+    for (const [tile, list] of groupByTile(features)) {
+      this.submit(tile, setClassOps(list, c.codeCs, c.codeUs), 'class change');
+    }
+  }
+
+  confirm(features: ModelFeature[]): void {
+    for (const [tile, list] of groupByTile(features)) this.submit(tile, confirmOps(list), 'confirmation');
+  }
+
+  merge(features: ModelFeature[]): void {
+    const tiles = groupByTile(features);
+    if (features.length < 2) return void toast('Select two or more adjacent polygons (Shift+click) to merge them.', 'info');
+    if (tiles.size > 1) return void toast('Polygons of different tiles cannot be merged here: they join at publication.', 'warning');
+    this.submit(features[0].tile, [mergeOp(features)], 'merge');
+  }
+
+  reshape(id: number, rings: [number, number][][]): void {
+    const f = this.sync.model.get(id);
+    const t = f && this.sync.model.tile(f.tile);
+    if (!f || !t) return;
+    if (sameGeometry(f.rings, rings)) return;
+    this.guard(() => this.submit(f.tile, [reshapeOp(t, f, rings)], 'reshape'), () => this.m_host.view.features.restore(f, id));
+  }
+
+  split(f: ModelFeature, line: number[][]): void {
+    const t = this.sync.model.tile(f.tile);
+    if (!t) return;
+    this.guard(() => this.submit(f.tile, [splitOp(t, f, line)], 'split'));
+  }
+
+  draw(tile: string, rings: [number, number][][], c: ClassChoice): void {
+    const t = this.sync.model.tile(tile);
+    if (!t) return;
+    this.guard(() => this.submit(tile, [drawOp(t, rings, c.codeCs, c.codeUs)], 'drawing'));
+  }
+
+  /** Undo (or redo) this user's last change set, as a change set of its own. */
+  undoRedo(direction: Direction): void {
+    const top = this.history.peek(direction);
+    if (!top) return void toast(direction === 'undo' ? 'Nothing to undo.' : 'Nothing to redo.', 'info', 2500);
+    const t = this.sync.model.tile(top.tile);
+    if (!t || !this.m_host.isReady(top.tile)) return void toast(`Open tile ${top.tile} to ${direction} its last change.`, 'warning');
+    if (this.outbox.forTile(top.tile).length) return void toast(`Wait until your changes to tile ${top.tile} are saved.`, 'info', 3000);
+    let taken: ReturnType<History['take']> = null;
+    try {
+      taken = this.history.take(direction, t);
+    } catch (e) {
+      return void toast(`Cannot ${direction}: ${e instanceof Error ? e.message : String(e)}`, 'error');
+    }
+    if (!taken) return;
+    if (taken.ops.length === 0) return void toast(`Nothing to ${direction} in “${taken.entry.label}”.`, 'info');
+    const entry = this.submit(top.tile, taken.ops, `${direction} of ${taken.entry.label}`, direction);
+    if (entry) this.history.sent(entry.cs.id, taken.entry, direction);
+  }
+
+  private guard(fn: () => void, onError?: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (!(e instanceof EditGeometryError)) throw e;
+      toast(`This edit cannot be sent: ${e.message}.`, 'warning');
+      onError?.();
+    }
+  }
+
+  // ------------------------------------------------------------ outbox
+
+  /** Sends the next change set of a tile when nothing of it is in flight. */
+  flush(tile: string): void {
+    if (this.m_host.socket.state !== 'connected' || !this.m_host.isReady(tile)) return;
+    const next = this.outbox.next(tile);
+    if (!next) return;
+    const id = this.m_host.socket.changeSet(next.cs);
+    if (id) this.outbox.markSent(next, id);
+    this.ui.refreshSaveState();
+  }
+
+  private resendOverdue(): void {
+    for (const e of this.outbox.overdue(ANSWER_TIMEOUT_MS)) {
+      e.status = 'queued';
+      this.flush(e.cs.tileKey);
+    }
+  }
+
+  private afterOutboxChange(tile: string): void {
+    this.refreshPending();
+    this.flush(tile);
+    this.ui.refreshSaveState();
+    this.ui.refreshSelection();
+  }
+
+  private refreshPending(): void {
+    this.ui.showPending(this.outbox.entries(), this.sync.model);
+  }
+
+  private restoreVisuals(entry: OutboxEntry): void {
+    for (const op of entry.cs.ops) for (const r of opRefs(op)) this.m_host.view.features.restore(this.sync.model.get(r.id), r.id);
+  }
+
+  // ------------------------------------------------------------ answers
+
+  private onAck(a: tessera.v1.ChangeAck): void {
+    const id = a.changeSetId ?? '';
+    const tile = a.tileKey ?? '';
+    const t = this.sync.model.tile(tile);
+    const entry = this.outbox.get(id);
+    const wire = a.features ?? [];
+    const deleted = (a.deleted ?? []).map(toNum);
+    const created = (a.created ?? []).map(toNum);
+    const after: ModelFeature[] = [];
+    if (t) for (const wf of wire) {
+      try {
+        after.push(decodeFeature(tile, wf, t.originXcm, t.originYcm));
+      } catch {
+        /* the model reports undrawable features */
+      }
+    }
+    const model = this.sync.model;
+    const moved = new Map<number, { from: number; to: number }>();
+    const before = new Map<number, ModelFeature>(); // read before the ack is applied
+    for (const f of after) {
+      const b = model.get(f.id);
+      if (!b) continue;
+      before.set(f.id, b);
+      if (b.version < f.version) moved.set(f.id, { from: b.version, to: f.version });
+    }
+    for (const d of deleted) {
+      const b = model.get(d);
+      if (b) before.set(d, b);
+    }
+    this.sync.ack(tile, toNum(a.seq), wire, deleted);
+    let leftovers: ReturnType<History['acked']>['leftovers'] = [];
+    if (entry?.kind === 'follow-up') this.history.dropRedo();
+    else if (entry) leftovers = this.history.acked(id, tile, entry.label, (fid) => before.get(fid), after, created, deleted, (fid) => model.get(fid)).leftovers;
+    this.outbox.remove(id);
+    this.outbox.remapVersions(tile, moved);
+    this.m_lastAck = {
+      changeSetId: id, tile, seq: toNum(a.seq),
+      features: after.map((f) => ({ id: f.id, version: f.version, codeCs: f.codeCs, codeUs: f.codeUs, areaM2: f.areaM2 })),
+      deleted, created, duplicate: !!a.duplicate, merged: !!a.merged,
+    };
+    if (entry) this.restoreVisuals(entry); // the optimistic classes and dragged outlines give way to the server's
+    if (a.merged) toast(`Saved. Someone changed the same polygons meanwhile; both changes were kept.`, 'info');
+    for (const l of leftovers) {
+      this.submit(tile, [mergeOp([this.sync.model.get(l.owner.id) ?? (l.owner as ModelFeature), l.created])], 'undo clean-up', 'follow-up');
+    }
+    if (entry?.kind === 'edit' && entry.label === 'drawing' && created.length) this.ui.select([created[0]]);
+    this.afterOutboxChange(tile);
+    this.ui.afterModelChange();
+  }
+
+  private onConflict(c: tessera.v1.Conflict): void {
+    const entry = this.outbox.get(c.changeSetId ?? '');
+    const tile = c.tileKey ?? '';
+    this.sync.applyStates(tile, c.current ?? [], c.gone ?? []);
+    this.ui.afterModelChange();
+    if (!entry) return;
+    if (entry.kind !== 'edit') {
+      this.outbox.remove(entry.cs.id);
+      this.history.failed(entry.cs.id);
+      this.restoreVisuals(entry);
+      toast(entry.kind === 'follow-up' ? 'The undo left a piece that could not be merged back.'
+        : `${entry.kind === 'undo' ? 'Undo' : 'Redo'} is not possible: someone changed these polygons since (${c.message}).`, 'warning', 10_000);
+      this.afterOutboxChange(tile);
+      return;
+    }
+    entry.status = 'conflict';
+    this.m_conflicts.push({ entry, c });
+    this.ui.refreshSaveState();
+    this.nextConflict();
+  }
+
+  private nextConflict(): void {
+    if (this.m_conflict.isOpen) return;
+    const next = this.m_conflicts.shift();
+    if (!next) return;
+    const { entry, c } = next;
+    const tile = entry.cs.tileKey;
+    this.m_conflict.show(conflictView(entry, c, this.sync.model), () => {
+      this.outbox.remove(entry.cs.id);
+      this.restoreVisuals(entry);
+      toast(`Kept theirs: your ${entry.label} was dropped.`, 'info');
+      this.afterOutboxChange(tile);
+      this.nextConflict();
+    }, () => {
+      const r = rebase(entry.cs, (id) => this.sync.model.get(id));
+      if (r.cs.ops.length === 0) {
+        this.outbox.remove(entry.cs.id);
+        this.restoreVisuals(entry);
+        toast(`Nothing of your ${entry.label} is left to apply: its polygons were deleted.`, 'warning');
+      } else {
+        this.outbox.replace(entry, r.cs);
+        if (r.dropped) toast(`${r.dropped} of your changes concerned deleted polygons and were dropped.`, 'warning');
+      }
+      this.afterOutboxChange(tile);
+      this.nextConflict();
+    });
+  }
+}
+
+function groupByTile(features: ModelFeature[]): Map<string, ModelFeature[]> {
+  const out = new Map<string, ModelFeature[]>();
+  for (const f of features) {
+    const l = out.get(f.tile);
+    if (l) l.push(f);
+    else out.set(f.tile, [f]);
+  }
+  return out;
+}

@@ -1,0 +1,310 @@
+// What the user sees and does in the editor: the selection (and telling others about it), the
+// tool bar, tools, palette, help, tile panel, save state and pending sketches.
+import Feature from 'ol/Feature';
+import LineString from 'ol/geom/LineString';
+import Polygon from 'ol/geom/Polygon';
+import VectorLayer from 'ol/layer/Vector';
+import VectorSource from 'ol/source/Vector';
+import { Fill, Stroke, Style } from 'ol/style';
+import { decodePolygon, toNum, type Ring } from '../geometry';
+import type { tessera } from '../generated/tessera';
+import type { FeatureInfo } from '../features';
+import type { FeaturePanel } from '../ui/featurePanel';
+import type { Header, SaveState } from '../ui/header';
+import { toast } from '../ui/toast';
+import type { ConflictDialog } from './conflict';
+import type { Editor, EditorHost } from './editor';
+import { bindKeys } from './keys';
+import type { ModelFeature, TileModel } from './model';
+import type { OutboxEntry } from './outbox';
+import { Palette, shortcuts, type ClassChoice, type Shortcut } from './palette';
+import { PresencePanel } from './presence';
+import { HelpOverlay, Toolbar, type Action } from './toolbar';
+import { Tools, type ToolName } from './tools';
+import { decodeLine, opRefs } from './wire';
+
+export interface EditorUiHost {
+  panel: FeaturePanel;
+  header: Header;
+  /** The map's wrapper (tool bar and dialogs go over the map) and the right-hand column. */
+  mapWrap: HTMLElement;
+  rightbar: HTMLElement;
+  tileState(tile: string): string;
+  lastOpened(): string | null;
+}
+
+const SKETCH = new Style({ stroke: new Stroke({ color: '#0b2540', width: 2, lineDash: [6, 4] }), fill: new Fill({ color: 'rgba(11,37,64,0.12)' }) });
+
+export class EditorUi {
+  readonly tools: Tools;
+  readonly palette: Palette;
+  readonly presence: PresencePanel;
+  readonly shortcuts: Shortcut[];
+  private readonly m_toolbar: Toolbar;
+  private readonly m_help: HelpOverlay;
+  private readonly m_sketches = new VectorSource();
+  private readonly m_unbind: () => void;
+  private readonly m_sentSelection = new Map<string, string>();
+  private m_selectTimer: number | undefined;
+  private m_lastDraw: ClassChoice | null = null;
+  private readonly m_onUnload = (ev: BeforeUnloadEvent) => {
+    if (this.m_ed.outbox.size === 0) return;
+    ev.preventDefault();
+    ev.returnValue = '';
+  };
+  private readonly m_onHide = () => this.releaseAll();
+
+  constructor(private readonly m_host: EditorHost, private readonly m_ed: Editor, private readonly m_conflict: ConflictDialog) {
+    const view = m_host.view;
+    view.map.addLayer(new VectorLayer({ source: this.m_sketches, style: SKETCH, zIndex: 42 }));
+    this.shortcuts = shortcuts(m_host.nomen);
+    this.tools = new Tools(view.map, view.features, {
+      reshaped: (id, rings) => m_ed.reshape(id, rings),
+      splitLine: (line) => this.splitLine(line),
+      drawn: (rings) => this.drawn(rings),
+      toolChanged: (t) => this.toolChanged(t),
+    });
+    this.palette = new Palette(m_host.nomen);
+    this.m_toolbar = new Toolbar((a) => this.action(a));
+    this.m_help = new HelpOverlay(m_host.nomen, this.shortcuts);
+    this.presence = new PresencePanel(view.map, view.features, {
+      claim: (t) => m_host.socket.claimLease(t) || toast('Not connected: try again when the connection is back.', 'warning'),
+      release: (t) => m_host.socket.releaseLease(t),
+      tileState: (t) => m_host.tileState(t),
+    });
+    m_host.mapWrap.append(this.m_toolbar.el, this.palette.el, this.m_help.el, m_conflict.el);
+    m_host.rightbar.prepend(this.presence.el);
+    this.m_unbind = bindKeys(this);
+    window.addEventListener('beforeunload', this.m_onUnload);
+    window.addEventListener('pagehide', this.m_onHide);
+    this.refreshSaveState();
+    this.refreshSelection();
+  }
+
+  stop(): void {
+    this.releaseAll();
+    this.m_unbind();
+    window.removeEventListener('beforeunload', this.m_onUnload);
+    window.removeEventListener('pagehide', this.m_onHide);
+    window.clearTimeout(this.m_selectTimer);
+  }
+
+  get dialogOpen(): boolean {
+    return this.palette.isOpen || this.m_conflict.isOpen;
+  }
+
+  get helpOpen(): boolean {
+    return this.m_help.isOpen;
+  }
+
+  closeHelp(): void {
+    this.m_help.close();
+  }
+
+  // ------------------------------------------------------------ selection
+
+  /** The selected polygons, as the model knows them. */
+  selected(): ModelFeature[] {
+    return this.m_host.view.features.selectedIds.map((id) => this.m_ed.sync.model.get(id)).filter((f): f is ModelFeature => !!f);
+  }
+
+  /** A click on the map: a polygon (Shift adds or removes it) or nothing (clears). */
+  click(info: FeatureInfo | null, additive: boolean): void {
+    if (!this.tools.clicksSelect) return;
+    const ids = this.m_host.view.features.selectedIds;
+    if (!info) return this.select(additive ? ids : []);
+    if (!additive) return this.select([info.id]);
+    this.select(ids.includes(info.id) ? ids.filter((x) => x !== info.id) : [...ids, info.id]);
+  }
+
+  select(ids: number[]): void {
+    this.m_host.view.features.select(ids.filter((id) => this.m_ed.sync.model.get(id)));
+    this.refreshSelection();
+    window.clearTimeout(this.m_selectTimer);
+    this.m_selectTimer = window.setTimeout(() => this.sendSelection(), 150);
+  }
+
+  /** Panel, tool target and tile panel follow the selection (after any change of the model too). */
+  refreshSelection(): void {
+    const features = this.m_host.view.features;
+    const ids = features.selectedIds;
+    const kept = ids.filter((id) => this.m_ed.sync.model.get(id));
+    if (kept.length !== ids.length) features.select(kept);
+    const first = kept.length ? this.m_ed.sync.model.get(kept[0]) ?? null : null;
+    const pending = !!first && this.m_ed.outbox.entries().some((e) => e.cs.ops.some((op) => opRefs(op).some((r) => r.id === first.id)));
+    this.m_host.panel.show(first, { count: kept.length, pending });
+    this.tools.setTarget(first?.id ?? null);
+    const tile = this.editTile();
+    if (tile !== this.presence.shown) this.presence.show(tile);
+    const n = kept.length;
+    const no = n === 0 ? 'Select a polygon first' : undefined;
+    this.m_toolbar.setEnabled('confirm', n > 0, no);
+    this.m_toolbar.setEnabled('class', n > 0, no);
+    this.m_toolbar.setEnabled('merge', n > 1, 'Select two or more adjacent polygons (Shift+click)');
+    this.m_toolbar.setEnabled('undo', this.m_ed.history.undoDepth > 0, 'Nothing to undo');
+    this.m_toolbar.setEnabled('redo', this.m_ed.history.redoDepth > 0, 'Nothing to redo');
+  }
+
+  /** The tile being worked on: that of the selection, else the last one opened. */
+  editTile(): string | null {
+    const first = this.m_host.view.features.selectedId;
+    const f = first === null ? undefined : this.m_ed.sync.model.get(first);
+    if (f) return f.tile;
+    const last = this.m_host.lastOpened();
+    return last && this.m_ed.sync.model.tile(last) ? last : null;
+  }
+
+  /** Tells the other viewers of each open tile what is selected in it (only when it changed). */
+  private sendSelection(): void {
+    const byTile = new Map<string, number[]>();
+    for (const f of this.selected()) byTile.set(f.tile, [...(byTile.get(f.tile) ?? []), f.id]);
+    for (const tile of this.m_ed.sync.model.keys()) {
+      const ids = byTile.get(tile) ?? [];
+      const key = ids.join(',');
+      if ((this.m_sentSelection.get(tile) ?? '') === key) continue;
+      if (this.m_host.socket.select(tile, ids)) this.m_sentSelection.set(tile, key);
+    }
+  }
+
+  /** After the model changed (acks, live changes, snapshots). */
+  afterModelChange(): void {
+    this.refreshSelection();
+    this.presence.redrawSelections();
+    this.m_host.changed();
+  }
+
+  // ------------------------------------------------------------ actions
+
+  action(a: Action): void {
+    const sel = this.selected();
+    switch (a) {
+      case 'select':
+      case 'reshape':
+      case 'split':
+      case 'draw':
+        if (a === 'reshape' && sel.length === 0) toast('Select the polygon to reshape, then drag its vertices.', 'info', 3000);
+        this.tools.set(a);
+        break;
+      case 'merge':
+        this.m_ed.merge(sel);
+        break;
+      case 'confirm':
+        if (sel.length) this.m_ed.confirm(sel);
+        break;
+      case 'class':
+        if (!sel.length) return void toast('Select a polygon first.', 'info', 2500);
+        this.palette.open('set', { codeCs: sel[0].codeCs, codeUs: sel[0].codeUs }, (c) => this.m_ed.setClasses(this.selected(), c));
+        break;
+      case 'undo':
+      case 'redo':
+        this.m_ed.undoRedo(a);
+        break;
+      case 'help':
+        this.m_help.toggle();
+        break;
+    }
+  }
+
+  shortcut(key: string): void {
+    const s = this.shortcuts.find((x) => x.key === key);
+    const sel = this.selected();
+    if (!s || !sel.length) return;
+    this.m_ed.setClasses(sel, s);
+  }
+
+  private toolChanged(t: ToolName): void {
+    this.m_toolbar.setTool(t);
+    this.m_host.mapWrap.dataset.tool = t;
+  }
+
+  private splitLine(line: number[][]): void {
+    const model = this.m_ed.sync.model;
+    const layer = this.m_host.view.features;
+    // The selected polygon when the line crosses it, else the one under the middle of the line.
+    const lineGeom = new LineString(line);
+    let target = this.selected().find((f) => layer.find(f.id)?.getGeometry()?.intersectsExtent(lineGeom.getExtent()));
+    if (!target) {
+      const mid = lineGeom.getCoordinateAt(0.5);
+      const hit = layer.source.getFeaturesAtCoordinate(mid)[0];
+      target = hit ? model.get(Number(hit.getId())) : undefined;
+    }
+    if (!target) return void toast('Draw the line across the polygon to split (select it first).', 'warning');
+    this.m_ed.split(target, line);
+  }
+
+  private drawn(rings: Ring[]): void {
+    const ring = rings[0];
+    const tile = ring ? this.m_host.view.tileAt(ring[0]) : null;
+    if (!tile || !this.m_ed.sync.model.tile(tile) || !this.m_host.isReady(tile)) {
+      return void toast('Draw inside an open tile.', 'warning');
+    }
+    const sketch = new Feature({ geometry: new Polygon(rings) });
+    this.m_sketches.addFeature(sketch);
+    const initial = this.m_lastDraw ?? this.shortcuts[0] ?? { codeCs: '', codeUs: '' };
+    this.palette.open('draw', initial, (c) => {
+      this.m_sketches.removeFeature(sketch);
+      this.m_lastDraw = { codeCs: c.codeCs, codeUs: c.codeUs };
+      this.m_ed.draw(tile, rings, c);
+    }, () => this.m_sketches.removeFeature(sketch));
+  }
+
+  // ------------------------------------------------------------ presence and leases
+
+  onPresence(p: tessera.v1.Presence, isAnswer: boolean): void {
+    const tile = p.tileKey ?? '';
+    const l = p.lease;
+    const lease = l && toNum(l.userId) ? { userId: toNum(l.userId), username: l.username ?? '', expiresAtMs: toNum(l.expiresAtMs) } : null;
+    // The answer to a claim or release carries the lease; only pushes list the viewers.
+    if (isAnswer) return this.presence.updateLease(tile, lease);
+    this.presence.update({
+      tile,
+      lease,
+      viewers: (p.viewers ?? []).map((v) => ({ userId: toNum(v.userId), username: v.username ?? '', selected: (v.selected ?? []).map(toNum) })),
+    });
+  }
+
+  /** Releases the leases this user holds (leaving the page or the tile). */
+  releaseAll(): void {
+    for (const t of this.presence.held()) this.release(t);
+  }
+
+  release(tile: string): void {
+    if (this.presence.holds(tile)) this.m_host.socket.releaseLease(tile);
+  }
+
+  // ------------------------------------------------------------ pending state
+
+  refreshSaveState(): void {
+    const entries = this.m_ed.outbox.entries();
+    const n = entries.length;
+    let state: SaveState = 'saved';
+    if (entries.some((e) => e.status === 'conflict')) state = 'conflict';
+    else if (n && this.m_host.socket.state !== 'connected') state = 'offline';
+    else if (n) state = 'saving';
+    this.m_host.header.setSaveState(state, n);
+  }
+
+  /** Dashed outlines on what waits for the server; classes shown as asked; lines and new polygons sketched. */
+  showPending(entries: OutboxEntry[], model: TileModel): void {
+    const layer = this.m_host.view.features;
+    const ids = new Set<number>();
+    const shapes: Feature[] = [];
+    for (const e of entries) {
+      const t = model.tile(e.cs.tileKey);
+      for (const op of e.cs.ops) {
+        for (const r of opRefs(op)) ids.add(r.id);
+        if (op.setClass) layer.showClasses(op.setClass.feature.id, op.setClass.codeCs, op.setClass.codeUs);
+        if (!t) continue;
+        try {
+          if (op.draw) shapes.push(new Feature({ geometry: new Polygon(decodePolygon(op.draw.geometry, t.originXcm, t.originYcm)), pending: true }));
+          if (op.split) shapes.push(new Feature({ geometry: new LineString(decodeLine(op.split.line.coords, t.originXcm, t.originYcm)), pending: true }));
+        } catch {
+          /* a bad geometry is the server's to refuse */
+        }
+      }
+    }
+    layer.setPendingIds(ids);
+    for (const f of this.m_sketches.getFeatures()) if (f.get('pending')) this.m_sketches.removeFeature(f);
+    if (shapes.length) this.m_sketches.addFeatures(shapes);
+  }
+}

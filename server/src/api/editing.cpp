@@ -1,0 +1,436 @@
+#include "api/editing.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "api/codec.hpp"
+#include "api/errors.hpp"
+#include "api/snapshot.hpp"
+#include "api/ws_api.hpp"
+#include "core/log.hpp"
+#include "edits/workspace.hpp"
+#include "store/edit_store.hpp"
+
+namespace tessera::api {
+namespace {
+
+std::string encode(const v1::ServerMessage& m) {
+    std::string out;
+    m.SerializeToString(&out);
+    return out;
+}
+
+void fill_feature(const store::StoredFeature& f, std::int64_t ox, std::int64_t oy, v1::Feature& out) {
+    out.set_id(f.id);
+    out.set_version(static_cast<std::uint32_t>(f.version));
+    out.set_code_cs(f.code_cs);
+    out.set_code_us(f.code_us);
+    out.set_reviewed(f.reviewed);
+    out.set_updated_at_ms(f.updated_at_ms);
+    out.set_author(f.author);
+    if (!f.pred_cs.empty() || f.pred_confidence) {
+        auto* p = out.mutable_prediction();
+        p->set_code_cs(f.pred_cs);
+        p->set_code_us(f.pred_us);
+        if (f.pred_confidence) p->set_confidence(*f.pred_confidence);
+    }
+    if (auto rings = geo::polygon_from_wkb(f.wkb)) encode_polygon(*rings, ox, oy, *out.mutable_geometry());
+}
+
+// The aspect an operation changes, for optimistic merging.
+enum Aspect : unsigned { classes = 1, geometry = 2 };
+
+struct Ref {
+    std::int64_t id;
+    std::uint32_t version;
+    unsigned aspects;
+    std::string field;
+};
+
+struct Failure {
+    ErrorKind kind;
+    std::string message;
+    std::string field;
+};
+
+// The bounding box of rings, in metres.
+void extend(std::optional<tiles::Box>& box, const geo::RingsCm& rings) {
+    for (const auto& ring : rings)
+        for (const auto& p : ring) {
+            const double x = static_cast<double>(p.x) / 100, y = static_cast<double>(p.y) / 100;
+            if (!box) {
+                box = tiles::Box{x, y, x, y};
+            } else {
+                box->min_x = std::min(box->min_x, x);
+                box->min_y = std::min(box->min_y, y);
+                box->max_x = std::max(box->max_x, x);
+                box->max_y = std::max(box->max_y, y);
+            }
+        }
+}
+
+// Decoded operations, ready for the workspace.
+struct DecodedOp {
+    v1::Op::KindCase kind;
+    geo::RingsCm polygon;
+    std::vector<geo::PointCm> line;
+};
+
+std::optional<Failure> check_codes(const core::Nomenclature& n, const std::string& cs, const std::string& us,
+                                   bool allow_empty, const std::string& field) {
+    if (!(cs.empty() && allow_empty) && !n.is_leaf_cs(cs))
+        return Failure{ErrorKind::invalid_argument, "'" + cs.substr(0, 30) + "' is not a leaf land-cover code", field + ".code_cs"};
+    if (!(us.empty() && allow_empty) && !n.is_leaf_us(us))
+        return Failure{ErrorKind::invalid_argument, "'" + us.substr(0, 30) + "' is not a leaf land-use code", field + ".code_us"};
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::string encode_change(const store::TileChangeRecord& change, const std::string& tile, const tiles::Grid& grid,
+                          std::uint64_t request_id) {
+    std::string why;
+    const auto key = tiles::parse_key(tile, &why);
+    const auto box = grid.bounds(*key);
+    const auto ox = static_cast<std::int64_t>(box.min_x * 100), oy = static_cast<std::int64_t>(box.min_y * 100);
+    v1::ServerMessage m;
+    m.set_request_id(request_id);
+    auto* c = m.mutable_change();
+    c->set_tile_key(tile);
+    c->set_seq(static_cast<std::uint64_t>(change.seq));
+    c->set_change_set_id(change.change_set);
+    c->set_author_id(change.author_id);
+    c->set_author(change.author);
+    c->set_state(tile_state_from(change.state));
+    c->set_at_ms(change.at_ms);
+    for (const auto& f : change.features) fill_feature(f, ox, oy, *c->add_features());
+    for (auto id : change.deleted) c->add_deleted(id);
+    return encode(m);
+}
+
+EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint64_t request_id,
+                             const v1::ChangeSet& cs) {
+    EditOutcome out;
+    auto fail = [&](const Failure& f) {
+        out.frames.push_back(encode_error(request_id, f.kind, f.message, f.field));
+        return out;
+    };
+    if (cs.id().empty() || cs.id().size() > 64)
+        return fail({ErrorKind::invalid_argument, "a change set needs an id of 1 to 64 characters", "change_set.id"});
+    std::string why;
+    const auto key = tiles::parse_key(cs.tile_key(), &why);
+    if (!key || !s.grid.aligned(*key)) return fail({ErrorKind::invalid_argument, why, "change_set.tile_key"});
+    if (cs.ops_size() == 0) return fail({ErrorKind::invalid_argument, "the change set has no operation", "change_set.ops"});
+    if (static_cast<std::size_t>(cs.ops_size()) > s.config.limits.max_ops_per_change_set) {
+        return fail({ErrorKind::limit_exceeded,
+                     std::to_string(cs.ops_size()) + " operations; at most " +
+                         std::to_string(s.config.limits.max_ops_per_change_set) + " per change set",
+                     "change_set.ops"});
+    }
+    const auto tile_box = s.grid.bounds(*key);
+    const auto ox = static_cast<std::int64_t>(tile_box.min_x * 100), oy = static_cast<std::int64_t>(tile_box.min_y * 100);
+    const auto max_points = s.config.limits.max_vertices_per_feature;
+
+    // Decode and check every operation before touching the database.
+    std::vector<DecodedOp> ops;
+    std::vector<Ref> refs;
+    std::optional<tiles::Box> region;
+    for (int i = 0; i < cs.ops_size(); ++i) {
+        const auto& op = cs.ops(i);
+        const std::string field = "change_set.ops[" + std::to_string(i) + "]";
+        DecodedOp d{op.kind_case(), {}, {}};
+        auto ref = [&](const v1::FeatureRef& r, unsigned aspects, const std::string& f) {
+            refs.push_back({r.id(), r.version(), aspects, f});
+        };
+        auto polygon = [&](const v1::Polygon& p, const std::string& f) -> std::optional<Failure> {
+            std::string error;
+            auto rings = decode_polygon(p, ox, oy, max_points, &error);
+            if (!rings) return Failure{ErrorKind::invalid_argument, error, f};
+            d.polygon = std::move(*rings);
+            extend(region, d.polygon);
+            return std::nullopt;
+        };
+        std::optional<Failure> bad;
+        switch (op.kind_case()) {
+        case v1::Op::kSetClass:
+            ref(op.set_class().feature(), classes, field + ".set_class.feature");
+            if (op.set_class().code_cs().empty() && op.set_class().code_us().empty())
+                bad = Failure{ErrorKind::invalid_argument, "set_class needs a code_cs or a code_us", field + ".set_class"};
+            else
+                bad = check_codes(s.nomenclature, op.set_class().code_cs(), op.set_class().code_us(), true, field + ".set_class");
+            break;
+        case v1::Op::kConfirm: ref(op.confirm().feature(), classes, field + ".confirm.feature"); break;
+        case v1::Op::kReshape:
+            ref(op.reshape().feature(), geometry, field + ".reshape.feature");
+            bad = polygon(op.reshape().geometry(), field + ".reshape.geometry");
+            break;
+        case v1::Op::kSplit: {
+            ref(op.split().feature(), geometry, field + ".split.feature");
+            const auto& c = op.split().line().coords();
+            if (c.size() < 4 || c.size() % 2 != 0 || static_cast<std::size_t>(c.size()) > 2 * max_points) {
+                bad = Failure{ErrorKind::invalid_argument, "a split line needs 2 or more points (x, y pairs)",
+                              field + ".split.line"};
+                break;
+            }
+            std::int64_t x = ox, y = oy;
+            for (int k = 0; k < c.size(); k += 2) {
+                x += c[k];
+                y += c[k + 1];
+                d.line.push_back({x, y});
+            }
+            extend(region, {d.line});
+            for (int k = 0; k < op.split().parts_size() && !bad; ++k)
+                bad = check_codes(s.nomenclature, op.split().parts(k).code_cs(), op.split().parts(k).code_us(), true,
+                                  field + ".split.parts[" + std::to_string(k) + "]");
+            break;
+        }
+        case v1::Op::kMerge:
+            if (op.merge().features_size() < 2)
+                bad = Failure{ErrorKind::invalid_argument, "merge needs at least two features", field + ".merge.features"};
+            for (int k = 0; k < op.merge().features_size(); ++k)
+                ref(op.merge().features(k), classes | geometry, field + ".merge.features[" + std::to_string(k) + "]");
+            if (!bad) bad = check_codes(s.nomenclature, op.merge().code_cs(), op.merge().code_us(), true, field + ".merge");
+            break;
+        case v1::Op::kDraw:
+            bad = polygon(op.draw().geometry(), field + ".draw.geometry");
+            if (!bad) bad = check_codes(s.nomenclature, op.draw().code_cs(), op.draw().code_us(), false, field + ".draw");
+            break;
+        default: bad = Failure{ErrorKind::unknown_message, "an operation this server does not know", field};
+        }
+        if (bad) return fail(*bad);
+        ops.push_back(std::move(d));
+    }
+
+    store::EditTransaction tx(s.db, s.project, key->str());
+    if (!tx.tile()) {
+        return fail({ErrorKind::not_found, "tile " + key->str() + " does not exist in project " + s.project.name,
+                     "change_set.tile_key"});
+    }
+    // Idempotency: a change set already applied gets its first outcome again.
+    if (auto previous = tx.previous_outcome(cs.id())) {
+        v1::ServerMessage m;
+        m.ParseFromString(*previous);
+        m.set_request_id(request_id);
+        m.mutable_ack()->set_duplicate(true);
+        out.frames.push_back(encode(m));
+        return out;
+    }
+
+    // Lock and read what the change set starts from, then its neighbourhood.
+    std::vector<std::int64_t> ids;
+    for (const auto& r : refs) ids.push_back(r.id);
+    auto referenced = tx.load(ids, std::nullopt, 0);
+    std::map<std::int64_t, store::StoredFeature> loaded;
+    for (auto& f : referenced) {
+        if (auto rings = geo::polygon_from_wkb(f.wkb)) extend(region, *rings);
+        loaded.emplace(f.id, std::move(f));
+    }
+    // Versions: a stale base merges when the concurrent change touched another aspect.
+    bool merged = false;
+    std::vector<std::int64_t> conflicting, gone;
+    std::string conflict_reason;
+    for (const auto& r : refs) {
+        auto it = loaded.find(r.id);
+        if (it == loaded.end()) {
+            gone.push_back(r.id);
+            continue;
+        }
+        const auto& cur = it->second;
+        if (r.version == static_cast<std::uint32_t>(cur.version)) continue;
+        if (r.version == 0 || r.version > static_cast<std::uint32_t>(cur.version)) {
+            return fail({ErrorKind::invalid_argument,
+                         "feature " + std::to_string(r.id) + " has no version " + std::to_string(r.version) +
+                             " (current: " + std::to_string(cur.version) + ")",
+                         r.field});
+        }
+        auto changed = tx.changed_since(r.id, static_cast<int>(r.version), cur);
+        const bool clash = !changed || (changed->classes && (r.aspects & classes)) ||
+                           (changed->geometry && (r.aspects & geometry));
+        if (clash) {
+            conflicting.push_back(r.id);
+            conflict_reason = "feature " + std::to_string(r.id) + " changed since version " + std::to_string(r.version);
+        } else {
+            merged = true;
+        }
+    }
+    // A feature of another tile, or that never existed, is an error rather than a conflict.
+    for (const auto& r : refs) {
+        if (std::find(gone.begin(), gone.end(), r.id) == gone.end()) continue;
+        auto home = tx.home_of(r.id);
+        if (!home) return fail({ErrorKind::invalid_argument, "no feature " + std::to_string(r.id), r.field});
+        if (*home != key->str()) {
+            return fail({ErrorKind::invalid_argument,
+                         "feature " + std::to_string(r.id) + " belongs to tile " + *home + ", not " + key->str(), r.field});
+        }
+    }
+    if (!gone.empty() || !conflicting.empty()) {
+        // Deleted since (a history row exists in this tile) → conflict; unknown here → error.
+        std::vector<std::int64_t> all = conflicting;
+        all.insert(all.end(), gone.begin(), gone.end());
+        v1::ServerMessage m;
+        m.set_request_id(request_id);
+        auto* c = m.mutable_conflict();
+        c->set_change_set_id(cs.id());
+        c->set_tile_key(key->str());
+        c->set_seq(static_cast<std::uint64_t>(tx.tile()->seq));
+        c->set_message(conflict_reason.empty() ? "a feature was deleted or is not in this tile" : conflict_reason);
+        for (auto id : conflicting) fill_feature(loaded[id], ox, oy, *c->add_current());
+        for (auto id : gone) c->add_gone(id);
+        tx.record_conflict(cs.id(), user.user_id, all, c->message());
+        tx.commit();
+        out.frames.push_back(encode(m));
+        return out;
+    }
+
+    if (region) {
+        for (auto& f : tx.load({}, region, edits::Workspace::context_margin_m))
+            loaded.emplace(f.id, std::move(f));
+    }
+    std::vector<edits::Feature> features;
+    features.reserve(loaded.size());
+    for (const auto& [id, f] : loaded) {
+        auto rings = geo::polygon_from_wkb(f.wkb);
+        if (!rings) continue;
+        features.push_back({id, f.code_cs, f.code_us, std::move(*rings), f.reviewed});
+    }
+    edits::Limits limits;
+    limits.max_vertices_per_feature = max_points;
+    edits::Workspace ws(tile_box, std::move(features), limits);
+    for (int i = 0; i < cs.ops_size(); ++i) {
+        const auto& op = cs.ops(i);
+        const std::string field = "change_set.ops[" + std::to_string(i) + "]";
+        std::optional<edits::OpError> error;
+        std::string name;
+        switch (op.kind_case()) {
+        case v1::Op::kSetClass:
+            name = ".set_class";
+            error = ws.set_class(op.set_class().feature().id(), op.set_class().code_cs(), op.set_class().code_us());
+            break;
+        case v1::Op::kConfirm:
+            name = ".confirm";
+            error = ws.confirm(op.confirm().feature().id());
+            break;
+        case v1::Op::kReshape:
+            name = ".reshape";
+            error = ws.reshape(op.reshape().feature().id(), ops[i].polygon);
+            break;
+        case v1::Op::kSplit: {
+            name = ".split";
+            std::vector<std::pair<std::string, std::string>> parts;
+            for (const auto& p : op.split().parts()) parts.emplace_back(p.code_cs(), p.code_us());
+            error = ws.split(op.split().feature().id(), ops[i].line, parts);
+            break;
+        }
+        case v1::Op::kMerge: {
+            name = ".merge";
+            std::vector<std::int64_t> merge_ids;
+            for (const auto& r : op.merge().features()) merge_ids.push_back(r.id());
+            error = ws.merge(merge_ids, op.merge().code_cs(), op.merge().code_us());
+            break;
+        }
+        case v1::Op::kDraw: {
+            name = ".draw";
+            std::int64_t created = 0;
+            error = ws.draw(ops[i].polygon, op.draw().code_cs(), op.draw().code_us(), &created);
+            break;
+        }
+        default: break;
+        }
+        if (error) {
+            return fail({ErrorKind::invalid_operation, error->message,
+                         field + name + (error->field.empty() ? "" : "." + error->field)});
+        }
+    }
+
+    // Write what changed.
+    std::set<std::int64_t> touched(ws.class_changed().begin(), ws.class_changed().end());
+    touched.insert(ws.geometry_changed().begin(), ws.geometry_changed().end());
+    touched.insert(ws.created().begin(), ws.created().end());
+    std::vector<store::FeatureWrite> writes;
+    for (auto id : touched) {
+        if (ws.deleted().contains(id)) continue;
+        const auto* f = ws.find(id);
+        if (!f) continue;
+        store::FeatureWrite w;
+        w.id = id;
+        w.code_cs = f->code_cs;
+        w.code_us = f->code_us;
+        w.reviewed = f->reviewed;
+        if (id < 0 || ws.geometry_changed().contains(id)) w.wkb = geo::polygon_to_wkb(f->rings);
+        writes.push_back(std::move(w));
+    }
+    std::vector<std::int64_t> deletes;
+    for (auto id : ws.deleted())
+        if (id > 0) deletes.push_back(id);
+    auto written =
+        tx.write(user.user_id, cs.id(), static_cast<std::size_t>(cs.ops_size()), writes, deletes, s.lease_seconds);
+
+    v1::ServerMessage ack;
+    ack.set_request_id(request_id);
+    auto* a = ack.mutable_ack();
+    a->set_change_set_id(cs.id());
+    a->set_tile_key(key->str());
+    a->set_seq(static_cast<std::uint64_t>(written.seq));
+    a->set_merged(merged);
+    for (const auto& f : written.features) fill_feature(f, ox, oy, *a->add_features());
+    for (auto id : written.deleted) a->add_deleted(id);
+    for (const auto& [temp, id] : written.created) a->add_created(id);
+    std::string ack_bytes = encode(ack);
+    tx.record_outcome(cs.id(), user.user_id, written.seq, static_cast<std::size_t>(cs.ops_size()), ack_bytes);
+    tx.commit();  // acknowledged means durable: the ack leaves only after this
+
+    store::TileChangeRecord change;
+    change.seq = written.seq;
+    change.change_set = cs.id();
+    change.author_id = user.user_id;
+    change.author = user.username;
+    change.at_ms = written.features.empty() ? 0 : written.features.front().updated_at_ms;
+    change.state = tx.tile()->state;
+    change.features = std::move(written.features);
+    change.deleted = std::move(written.deleted);
+    out.frames.push_back(std::move(ack_bytes));
+    out.tile = key->str();
+    out.seq = static_cast<std::uint64_t>(written.seq);
+    out.change = encode_change(change, key->str(), s.grid, 0);
+    return out;
+}
+
+std::vector<std::string> resync(Services& s, std::uint64_t request_id, const v1::Resync& request) {
+    std::vector<std::string> frames;
+    std::string why;
+    const auto key = tiles::parse_key(request.tile_key(), &why);
+    if (!key || !s.grid.aligned(*key)) {
+        frames.push_back(encode_error(request_id, ErrorKind::invalid_argument, why, "resync.tile_key"));
+        return frames;
+    }
+    auto tile = s.projects.tile(s.project, key->str());
+    if (!tile) {
+        frames.push_back(encode_error(request_id, ErrorKind::not_found, "tile " + key->str() + " does not exist",
+                                      "resync.tile_key"));
+        return frames;
+    }
+    std::uint64_t last = request.after_seq();
+    auto changes = s.edits.changes_after(s.project, key->str(), static_cast<std::int64_t>(request.after_seq()), 500);
+    if (changes) {
+        for (const auto& c : *changes) {
+            frames.push_back(encode_change(c, key->str(), s.grid, request_id));
+            last = static_cast<std::uint64_t>(c.seq);
+        }
+    } else {
+        auto record = s.projects.snapshot(s.project, key->str());
+        v1::ServerMessage m;
+        m.set_request_id(request_id);
+        build_snapshot(*record, s.grid, *m.mutable_snapshot());
+        last = m.snapshot().seq();
+        frames.push_back(encode(m));
+    }
+    v1::ServerMessage done;
+    done.set_request_id(request_id);
+    done.mutable_resync_done()->set_tile_key(key->str());
+    done.mutable_resync_done()->set_seq(std::max<std::uint64_t>(last, static_cast<std::uint64_t>(tile->seq)));
+    frames.push_back(encode(done));
+    return frames;
+}
+
+}  // namespace tessera::api

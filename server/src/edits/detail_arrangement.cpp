@@ -1,0 +1,258 @@
+#include "edits/detail_arrangement.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <tuple>
+#include <unordered_map>
+
+#include "edits/detail_convert.hpp"
+
+namespace tessera::edits::detail {
+
+using geo::Geom;
+using geo::GeosError;
+using geo::PointCm;
+
+namespace {
+
+struct SegmentKey {
+    PointCm a, b;  // a < b
+    friend bool operator==(const SegmentKey&, const SegmentKey&) = default;
+};
+
+struct SegmentHash {
+    std::size_t operator()(const SegmentKey& k) const noexcept {
+        PointHash h;
+        return h(k.a) * 31 ^ h(k.b);
+    }
+};
+
+SegmentKey key_of(const PointCm& p, const PointCm& q) {
+    if (std::tie(p.x, p.y) < std::tie(q.x, q.y)) return {p, q};
+    return {q, p};
+}
+
+// Union-find over face indices.
+struct Sets {
+    std::vector<std::size_t> parent;
+    explicit Sets(std::size_t n) : parent(n) { std::iota(parent.begin(), parent.end(), 0); }
+    std::size_t find(std::size_t i) {
+        while (parent[i] != i) i = parent[i] = parent[parent[i]];
+        return i;
+    }
+    void join(std::size_t a, std::size_t b) { parent[find(a)] = find(b); }
+};
+
+Geom collection_of(const geo::Context& ctx, std::vector<Geom> members) {
+    return geo::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(members));
+}
+
+// Old features holding a point: an STR-tree when there are many, a scan when few.
+class OwnerIndex {
+public:
+    OwnerIndex(const geo::Context& ctx, const std::vector<const GEOSGeometry*>& old,
+               const std::vector<EnvelopeCm>& envelopes, const PointCm& origin)
+        : m_ctx(ctx), m_old(old), m_envelopes(envelopes), m_origin(origin) {
+        if (old.size() <= 32) return;
+        m_tree = GEOSSTRtree_create_r(ctx.handle(), 10);
+        if (!m_tree) throw GeosError("making an STR-tree: " + ctx.last_error());
+        m_ids.resize(old.size());
+        std::iota(m_ids.begin(), m_ids.end(), 0);
+        for (std::size_t i = 0; i < old.size(); ++i) GEOSSTRtree_insert_r(ctx.handle(), m_tree, old[i], &m_ids[i]);
+    }
+    OwnerIndex(const OwnerIndex&) = delete;
+    OwnerIndex& operator=(const OwnerIndex&) = delete;
+    ~OwnerIndex() {
+        if (m_tree) GEOSSTRtree_destroy_r(m_ctx.handle(), m_tree);
+    }
+
+    int owner_of(const GEOSGeometry* point, double x, double y) const {
+        std::vector<int> candidates;
+        if (m_tree) {
+            GEOSSTRtree_query_r(
+                m_ctx.handle(), m_tree, point,
+                [](void* item, void* user) {
+                    static_cast<std::vector<int>*>(user)->push_back(*static_cast<int*>(item));
+                },
+                &candidates);
+            std::sort(candidates.begin(), candidates.end());
+        } else {
+            const double gx = x + static_cast<double>(m_origin.x), gy = y + static_cast<double>(m_origin.y);
+            for (std::size_t i = 0; i < m_old.size(); ++i) {
+                const auto& e = m_envelopes[i];
+                if (gx >= static_cast<double>(e.min_x) && gx <= static_cast<double>(e.max_x) &&
+                    gy >= static_cast<double>(e.min_y) && gy <= static_cast<double>(e.max_y))
+                    candidates.push_back(static_cast<int>(i));
+            }
+        }
+        for (int i : candidates) {
+            const char in = GEOSContains_r(m_ctx.handle(), m_old[static_cast<std::size_t>(i)], point);
+            if (in == 2) throw GeosError("point in polygon: " + m_ctx.last_error());
+            if (in == 1) return i;
+        }
+        return Arrangement::unowned;
+    }
+
+private:
+    const geo::Context& m_ctx;
+    const std::vector<const GEOSGeometry*>& m_old;
+    const std::vector<EnvelopeCm>& m_envelopes;
+    PointCm m_origin;
+    GEOSSTRtree* m_tree = nullptr;
+    std::vector<int> m_ids;
+};
+
+}  // namespace
+
+double Arrangement::Edge::length() const {
+    return std::hypot(static_cast<double>(b.x - a.x), static_cast<double>(b.y - a.y));
+}
+
+Arrangement::Arrangement(const geo::Context& ctx, const PointCm& origin, const std::vector<const GEOSGeometry*>& old,
+                         const std::vector<EnvelopeCm>& old_envelopes, std::vector<Geom> lines)
+    : m_ctx(ctx), m_origin(origin), m_old(old) {
+    for (const auto* g : old) append_rings_as_lines(ctx, g, lines);
+    Geom all = geo::make_collection(ctx, GEOS_MULTILINESTRING, std::move(lines));
+    // One snap-rounded noding of everything: intersections land on the grid and every edge
+    // passing through a vertex's pixel is bent through it, identically for both sides.
+    Geom noded = ctx.own(GEOSUnaryUnionPrec_r(ctx.handle(), all.get(), local_grid), "noding the boundaries");
+    const GEOSGeometry* inputs[] = {noded.get()};
+    Geom faces = ctx.own(GEOSPolygonize_r(ctx.handle(), inputs, 1), "polygonizing");
+
+    OwnerIndex index(ctx, old, old_envelopes, origin);
+    std::unordered_map<SegmentKey, std::size_t, SegmentHash> edge_of;
+    const int n = GEOSGetNumGeometries_r(ctx.handle(), faces.get());
+    m_faces.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        const GEOSGeometry* g = GEOSGetGeometryN_r(ctx.handle(), faces.get(), i);
+        if (GEOSGeomTypeId_r(ctx.handle(), g) != GEOS_POLYGON || GEOSisEmpty_r(ctx.handle(), g)) continue;
+        Face f;
+        f.rings = read_polygon(ctx, g, origin);
+        f.area2 = polygon_area2(f.rings);
+        if (f.area2 <= 0) continue;
+        f.geom = ctx.clone(g);
+        f.inside = ctx.own(GEOSPointOnSurface_r(ctx.handle(), g), "an interior point");
+        double x = 0, y = 0;
+        if (!GEOSGeomGetX_r(ctx.handle(), f.inside.get(), &x) || !GEOSGeomGetY_r(ctx.handle(), f.inside.get(), &y))
+            throw GeosError("reading a point: " + ctx.last_error());
+        f.old_owner = index.owner_of(f.inside.get(), x, y);
+        const int self = static_cast<int>(m_faces.size());
+        for (const auto& ring : f.rings) {
+            for (std::size_t k = 0; k + 1 < ring.size(); ++k) {
+                if (ring[k] == ring[k + 1]) continue;
+                const SegmentKey key = key_of(ring[k], ring[k + 1]);
+                auto [it, fresh] = edge_of.try_emplace(key, m_edges.size());
+                if (fresh) m_edges.push_back(Edge{key.a, key.b, {-1, -1}});
+                Edge& e = m_edges[it->second];
+                if (e.faces[0] < 0) {
+                    e.faces[0] = self;
+                } else if (e.faces[1] < 0 && e.faces[0] != self) {
+                    e.faces[1] = self;
+                }
+                f.edges.push_back(it->second);
+            }
+        }
+        m_faces.push_back(std::move(f));
+    }
+}
+
+std::int64_t Arrangement::group_area2(const std::vector<std::size_t>& group) const {
+    std::int64_t a = 0;
+    for (auto i : group) a += m_faces[i].area2;
+    return a;
+}
+
+std::vector<std::vector<std::size_t>> Arrangement::groups(int owner) const {
+    Sets sets(m_faces.size());
+    for (const auto& e : m_edges) {
+        if (e.faces[0] < 0 || e.faces[1] < 0) continue;
+        const auto a = static_cast<std::size_t>(e.faces[0]), b = static_cast<std::size_t>(e.faces[1]);
+        if (m_faces[a].owner == owner && m_faces[b].owner == owner) sets.join(a, b);
+    }
+    std::vector<std::vector<std::size_t>> out;
+    std::unordered_map<std::size_t, std::size_t> slot;
+    for (std::size_t i = 0; i < m_faces.size(); ++i) {
+        if (m_faces[i].owner != owner) continue;
+        auto [it, fresh] = slot.try_emplace(sets.find(i), out.size());
+        if (fresh) out.emplace_back();
+        out[it->second].push_back(i);
+    }
+    // Largest first; ties by first face so the order is deterministic.
+    std::stable_sort(out.begin(), out.end(),
+                     [&](const auto& a, const auto& b) { return group_area2(a) > group_area2(b); });
+    return out;
+}
+
+std::vector<std::vector<std::size_t>> Arrangement::components(int owner) const { return groups(owner); }
+
+std::optional<std::string> Arrangement::give_group(const std::vector<std::size_t>& group,
+                                                   const std::vector<char>& excluded) {
+    std::vector<double> border(excluded.size(), 0.0);
+    for (auto i : group) {
+        for (auto ei : m_faces[i].edges) {
+            const Edge& e = m_edges[ei];
+            const int other = e.faces[0] == static_cast<int>(i) ? e.faces[1] : e.faces[0];
+            if (other < 0) continue;
+            const int o = m_faces[static_cast<std::size_t>(other)].owner;
+            if (o < 0 || excluded[static_cast<std::size_t>(o)]) continue;
+            border[static_cast<std::size_t>(o)] += e.length();
+        }
+    }
+    int best = -1;
+    for (std::size_t o = 0; o < border.size(); ++o)
+        if (border[o] > 0 && (best < 0 || border[o] > border[static_cast<std::size_t>(best)])) best = static_cast<int>(o);
+    if (best < 0) {
+        const auto& p = m_faces[group.front()].rings.front().front();
+        char where[96];
+        std::snprintf(where, sizeof where, "%.2f %.2f", static_cast<double>(p.x) / 100.0, static_cast<double>(p.y) / 100.0);
+        return std::string("the area given up near ") + where +
+               " borders no other feature that could take it (it would leave a hole)";
+    }
+    for (auto i : group) m_faces[i].owner = best;
+    return std::nullopt;
+}
+
+Geom Arrangement::union_of(const std::vector<std::size_t>& faces) const {
+    if (faces.size() == 1) return m_ctx.clone(m_faces[faces.front()].geom.get());
+    std::vector<Geom> members;
+    members.reserve(faces.size());
+    for (auto i : faces) members.push_back(m_ctx.clone(m_faces[i].geom.get()));
+    Geom all = collection_of(m_ctx, std::move(members));
+    // Faces share their edges exactly, which is what the coverage union needs; the general
+    // union is the fallback for the odd configuration it refuses (it adds no vertex either,
+    // since faces never cross).
+    GEOSGeometry* u = GEOSCoverageUnion_r(m_ctx.handle(), all.get());
+    if (u && GEOSGeomTypeId_r(m_ctx.handle(), u) == GEOS_POLYGON && GEOSisValid_r(m_ctx.handle(), u) == 1)
+        return Geom(m_ctx.handle(), u);
+    if (u) GEOSGeom_destroy_r(m_ctx.handle(), u);
+    return m_ctx.own(GEOSUnaryUnion_r(m_ctx.handle(), all.get()), "joining faces");
+}
+
+bool Arrangement::covers_old_region_exactly(const std::vector<std::int64_t>& old_area2) const {
+    std::int64_t before = 0, after = 0;
+    for (auto a : old_area2) before += a;
+    std::vector<Geom> owned;
+    for (const auto& f : m_faces) {
+        if (f.owner < 0) continue;
+        after += f.area2;
+        owned.push_back(m_ctx.clone(f.geom.get()));
+    }
+    if (before != after) return false;
+    if (owned.empty()) return m_old.empty();
+    std::vector<Geom> old;
+    old.reserve(m_old.size());
+    for (const auto* g : m_old) old.push_back(m_ctx.clone(g));
+    Geom old_all = collection_of(m_ctx, std::move(old));
+    Geom new_all = collection_of(m_ctx, std::move(owned));
+    // Old features may meet at T-junctions (a vertex of one inside an edge of the other), which
+    // the coverage union cannot take: the general union, exact here since nothing crosses.
+    Geom old_union = m_ctx.own(GEOSUnaryUnion_r(m_ctx.handle(), old_all.get()), "union of the old features");
+    Geom new_union = m_ctx.own(GEOSCoverageUnion_r(m_ctx.handle(), new_all.get()), "union of the new features");
+    const char same = GEOSEquals_r(m_ctx.handle(), old_union.get(), new_union.get());
+    if (same == 2) throw GeosError("comparing unions: " + m_ctx.last_error());
+    return same == 1;
+}
+
+}  // namespace tessera::edits::detail

@@ -1,0 +1,140 @@
+#pragma once
+
+// The store side of collaborative editing: one transaction per change set, holding the tile's
+// row lock (which serialises writers of a tile across every server instance), locking the
+// features it loads in id order, writing new versions, history, the event and the change-set
+// record, and announcing the change with NOTIFY at commit. Also the reads that replay a tile's
+// changes after a sequence number, and tile leases. No libpqxx in this header.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/records.hpp"
+#include "tiles/grid.hpp"
+
+namespace tessera::store {
+
+// The channel every instance listens on; payload "<project id> <tile key> <seq>".
+inline constexpr const char* tile_channel = "tessera_tile";
+
+struct StoredFeature {
+    std::int64_t id = 0;
+    int version = 0;
+    std::string code_cs;
+    std::string code_us;
+    std::string wkb;
+    bool reviewed = false;
+    std::string pred_cs;
+    std::string pred_us;
+    std::optional<float> pred_confidence;
+    std::int64_t updated_at_ms = 0;
+    std::string author;
+};
+
+// What a change set writes for one feature: id <= 0 for a new one (the value is the
+// workspace's temporary id), the new classes and, when the geometry changed, the new WKB.
+struct FeatureWrite {
+    std::int64_t id = 0;
+    std::string code_cs;
+    std::string code_us;
+    bool reviewed = false;
+    std::optional<std::string> wkb;  // ISO WKB Polygon, set when the geometry changed or is new
+    std::int64_t inherit_prediction_from = 0;  // new parts keep the prediction of their origin
+};
+
+// A tile change as every viewer receives it.
+struct TileChangeRecord {
+    std::int64_t seq = 0;
+    std::string change_set;
+    int author_id = 0;
+    std::string author;
+    std::int64_t at_ms = 0;
+    std::string state;
+    std::vector<StoredFeature> features;
+    std::vector<std::int64_t> deleted;
+};
+
+class EditTransaction {
+public:
+    // Begins a transaction and locks the tile row; nullopt tile() when the tile does not exist.
+    EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key);
+    ~EditTransaction();
+    EditTransaction(const EditTransaction&) = delete;
+    EditTransaction& operator=(const EditTransaction&) = delete;
+
+    const std::optional<TileRecord>& tile() const;
+
+    // The encoded outcome of a change set already applied under this id, if any.
+    std::optional<std::string> previous_outcome(const std::string& change_set_id);
+
+    // Locks and reads the features of this tile with these ids, and those whose bounding box
+    // comes within `margin_m` of `near` (when given), in id order.
+    std::vector<StoredFeature> load(const std::vector<std::int64_t>& ids, const std::optional<tiles::Box>& near,
+                                    double margin_m);
+    // Every feature of the tile, locked.
+    std::vector<StoredFeature> load_all();
+
+    // The tile a feature id belongs or belonged to (nullopt: no such feature ever).
+    std::optional<std::string> home_of(std::int64_t id);
+
+    // What changed in a feature between `base_version` and its current version.
+    struct Changed {
+        bool classes = false;   // code_cs, code_us or reviewed
+        bool geometry = false;
+    };
+    std::optional<Changed> changed_since(std::int64_t id, int base_version, const StoredFeature& current);
+
+    struct Written {
+        std::int64_t seq = 0;
+        std::vector<StoredFeature> features;  // new state of every written feature
+        std::vector<std::pair<std::int64_t, std::int64_t>> created;  // temporary id → stored id
+        std::vector<std::int64_t> deleted;
+    };
+    // Writes the new versions (history and event included), increments the tile's sequence,
+    // moves a `todo` tile to `in_progress`, renews the author's lease, and queues the NOTIFY.
+    Written write(int user_id, const std::string& change_set_id, std::size_t ops,
+                  const std::vector<FeatureWrite>& writes, const std::vector<std::int64_t>& deletes,
+                  unsigned lease_seconds);
+    // Records the acknowledgement, for idempotency.
+    void record_outcome(const std::string& change_set_id, int user_id, std::int64_t seq, std::size_t ops,
+                        const std::string& outcome);
+    void record_conflict(const std::string& change_set_id, int user_id, const std::vector<std::int64_t>& ids,
+                         const std::string& message);
+    void commit();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+class EditStore {
+public:
+    explicit EditStore(Database& db) : m_db(db) {}
+
+    // The changes of a tile after `after_seq`, in order, at most `limit` (nullopt: more than
+    // that, resync from a snapshot instead).
+    std::optional<std::vector<TileChangeRecord>> changes_after(const ProjectRecord& project, const std::string& tile_key,
+                                                               std::int64_t after_seq, std::size_t limit);
+
+    struct LeaseState {
+        int user_id = 0;
+        std::string username;
+        std::int64_t expires_at_ms = 0;
+    };
+    // Claims or renews the lease; the current holder when someone else holds it.
+    LeaseState claim_lease(const ProjectRecord& project, const std::string& tile_key, int user_id, unsigned seconds);
+    void release_lease(const ProjectRecord& project, const std::string& tile_key, int user_id);
+    std::optional<LeaseState> lease(const ProjectRecord& project, const std::string& tile_key);
+    // Deletes lapsed leases, records a `lease_lapsed` event for each and notifies; returns
+    // (tile, user) pairs.
+    std::vector<std::pair<std::string, int>> expire_leases(const ProjectRecord& project);
+
+private:
+    Database& m_db;
+};
+
+}  // namespace tessera::store
