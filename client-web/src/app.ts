@@ -1,7 +1,6 @@
 // The main view: header, layers panel, map and feature panel, wired to the HTTP API and the
 // WebSocket. Owns the list of open tiles (subscriptions), capped at MAX_OPEN_TILES.
 import * as api from './api';
-import type { FeatureInfo } from './features';
 import { parseTileKey } from './geometry';
 import { imageryDescription } from './imagery';
 import { MapView } from './map';
@@ -13,6 +12,7 @@ import { Header } from './ui/header';
 import { Sidebar } from './ui/sidebar';
 import { toast } from './ui/toast';
 import { installTestHooks, removeTestHooks } from './hooks';
+import { Editor } from './editor/editor';
 
 export const MAX_OPEN_TILES = 9;
 
@@ -59,10 +59,8 @@ class App {
   private readonly m_status: HTMLElement;
   private readonly m_view: MapView;
   private readonly m_socket: TesseraSocket;
+  private readonly m_editor: Editor;
   private m_stopped = false;
-  private readonly m_onKey = (ev: KeyboardEvent) => {
-    if (ev.key === 'Escape') this.select(null);
-  };
 
   constructor(private readonly m_ctx: AppContext, private readonly m_project: api.Project, nomen: Nomenclature) {
     const user = m_ctx.user;
@@ -87,21 +85,21 @@ class App {
       zoomToTile: (k) => this.zoomToTile(k),
       fitProject: () => this.m_view.fit(this.m_project.extent, 300),
     });
-    this.m_panel = new FeaturePanel(nomen, () => this.select(null));
+    this.m_panel = new FeaturePanel(nomen, () => this.m_editor.ui.select([]));
     this.m_mapEl = h('div', { id: 'map', class: 'map', 'data-tile-count': 0, 'data-feature-count': 0, 'data-open-tiles': '', 'data-ws-state': 'connecting' });
     this.m_hint = h('div', { class: 'map-hint', hidden: true, role: 'status' });
     const coords = h('span', { class: 'coords' });
     this.m_status = h('span', { class: 'status-text' });
+    const mapWrap = h('main', { class: 'map-wrap' }, this.m_mapEl, this.m_hint, h('div', { class: 'statusbar' }, coords, this.m_status));
+    const rightbar = h('aside', { class: 'rightbar' }, this.m_panel.el);
     m_ctx.root.replaceChildren(h('div', { class: 'shell' },
       this.m_header.el,
-      h('div', { class: 'workspace' },
-        this.m_sidebar.el,
-        h('main', { class: 'map-wrap' }, this.m_mapEl, this.m_hint, h('div', { class: 'statusbar' }, coords, this.m_status)),
-        h('aside', { class: 'rightbar' }, this.m_panel.el))));
+      h('div', { class: 'workspace' }, this.m_sidebar.el, mapWrap, rightbar)));
 
     this.m_view = new MapView(this.m_mapEl, coords, m_project, nomen, {
       tileClicked: (k) => this.openTile(k),
-      featureClicked: (info) => this.select(info),
+      featureClicked: (info, additive) => this.m_editor.ui.click(info, additive),
+      clicksEnabled: () => this.m_editor?.ui.tools.clicksSelect ?? true,
       isOpen: (k) => this.m_open.includes(k),
       isLoading: (k) => this.m_loading.has(k),
       loaded: () => this.refreshGridInfo(),
@@ -112,23 +110,48 @@ class App {
     });
     this.m_socket = new TesseraSocket(socketUrl(), {
       state: (s, d) => this.connectionChanged(s, d),
-      authenticated: () => this.resubscribe(),
+      authenticated: (info) => {
+        this.m_editor.authenticated(info.userId);
+        this.resubscribe();
+      },
       subscribed: (keys, id) => this.subscribed(keys, id),
       snapshot: (s) => this.snapshot(s),
       unsubscribed: () => undefined,
+      edit: (msg, requestId) => this.m_editor.message(msg, requestId),
       error: (err, req) => {
+        if (req && this.m_editor.error(err, req.kind, req.changeSetId, req.keys)) return;
         toast(err.field ? `${err.message} (${err.field})` : err.message || `Server error: ${err.code}`, 'error');
         if (req?.kind === 'subscribe') this.subscribeFailed(req.keys, err.field);
       },
       sessionLost: () => this.teardown('Your session has ended. Please sign in again.'),
     }, async () => (await api.me()) !== null);
+    this.m_editor = new Editor({
+      socket: this.m_socket,
+      view: this.m_view,
+      nomen,
+      panel: this.m_panel,
+      header: this.m_header,
+      mapWrap,
+      rightbar,
+      storageKey: `tessera.outbox.${user.username}.${m_project.name}`,
+      isReady: (k) => this.m_open.includes(k) && !this.m_loading.has(k),
+      tileState: (k) => this.m_view.grid.get(k)?.state ?? 'todo',
+      tileStateChanged: (k, st) => {
+        const name = TILE_STATE_NAMES[st];
+        if (name) this.m_view.grid.setState(k, name);
+        this.refreshOpen();
+      },
+      lastOpened: () => this.m_open[this.m_open.length - 1] ?? null,
+      changed: () => this.featuresChanged(),
+    });
+    // Change sets left by an earlier page of this tab: their tiles open, then they are resent.
+    for (const k of this.m_editor.outbox.tiles()) this.openTile(k);
     this.m_socket.start();
-    document.addEventListener('keydown', this.m_onKey);
     installTestHooks(this.m_view, {
       openTiles: () => [...this.m_open],
       loadingTiles: () => [...this.m_loading],
       wsState: () => this.m_socket.state,
-    });
+    }, this.m_editor);
   }
 
   // ------------------------------------------------------------ tiles and subscriptions
@@ -137,7 +160,11 @@ class App {
     if (this.m_open.includes(key)) return;
     this.m_open.push(key);
     this.m_loading.add(key);
-    if (this.m_open.length > MAX_OPEN_TILES) this.closeTiles(this.m_open.slice(0, this.m_open.length - MAX_OPEN_TILES));
+    if (this.m_open.length > MAX_OPEN_TILES) {
+      // The oldest go first, but not one with changes still waiting for the server.
+      const closable = this.m_open.filter((k) => k !== key && this.m_editor.canClose(k));
+      this.closeTiles(closable.slice(0, this.m_open.length - MAX_OPEN_TILES));
+    }
     this.subscribe([key]);
     this.refreshOpen();
   }
@@ -180,36 +207,32 @@ class App {
       if (i >= 0) this.m_open.splice(i, 1);
       this.m_loading.delete(k);
       this.m_polygons.delete(k);
-      this.m_view.features.removeTile(k);
+      this.m_editor.dropTile(k);
     }
     this.refreshOpen();
   }
 
-  private closeTiles(keys: string[]): void {
+  private closeTiles(wanted: string[]): void {
+    const keys = wanted.filter((k) => this.m_editor.canClose(k));
+    const kept = wanted.filter((k) => !keys.includes(k));
+    if (kept.length) toast(`Tile ${kept.join(', ')} stays open until your changes to it are saved.`, 'warning');
     if (keys.length === 0) return;
+    for (const k of keys) this.m_editor.ui.release(k);
     this.m_socket.unsubscribe(keys);
     this.dropTiles(keys);
-    if (this.m_view.features.selectedId !== null && !this.m_view.features.info(this.m_view.features.selectedId)) this.select(null);
   }
 
   private snapshot(s: Snapshot): void {
     const key = s.tileKey ?? '';
     if (!this.m_open.includes(key)) return; // closed meanwhile
-    const res = this.m_view.features.setTile(s);
     this.m_loading.delete(key);
+    const res = this.m_editor.snapshot(s);
     this.m_polygons.set(key, res.drawn);
     const state = s.state ? TILE_STATE_NAMES[s.state] : undefined; // 0: not said, keep the listed state
     this.m_view.grid.setState(key, state ?? this.m_view.grid.get(key)?.state ?? 'todo', res.drawn + res.rejected.length);
     if (res.rejected.length) {
       console.warn(`tessera: tile ${key}: undrawable features`, res.rejected);
       toast(`Tile ${key}: ${res.rejected.length} polygon(s) could not be drawn (${res.rejected[0].reason}).`, 'warning');
-    }
-    // Keep the panel in step with the selected polygon's new state, if it is in this tile.
-    const sel = this.m_view.features.selectedId;
-    if (sel !== null) {
-      const info = this.m_view.features.info(sel);
-      if (info) this.m_panel.show(info);
-      else if (!this.m_loading.size) this.select(null);
     }
     this.refreshOpen();
   }
@@ -221,16 +244,18 @@ class App {
     this.m_view.fit([o[0], o[1], o[0] + s, o[1] + s], 300);
   }
 
-  // ------------------------------------------------------------ selection and UI state
-
-  private select(info: FeatureInfo | null): void {
-    const shown = this.m_view.features.select(info ? info.id : null);
-    this.m_panel.show(shown);
-  }
+  // ------------------------------------------------------------ UI state
 
   private connectionChanged(state: ConnState, detail: string): void {
     this.m_header.setConnection(state, detail);
     this.m_mapEl.dataset.wsState = state;
+    this.m_editor?.connection(state);
+  }
+
+  /** Polygons changed by edits: the counts of the open tiles, the legend. */
+  private featuresChanged(): void {
+    for (const k of this.m_open) this.m_polygons.set(k, this.m_editor.sync.model.tile(k)?.features.size ?? this.m_polygons.get(k) ?? 0);
+    this.refreshOpen();
   }
 
   private refreshOpen(): void {
@@ -276,8 +301,8 @@ class App {
   private teardown(notice?: string): void {
     if (this.m_stopped) return;
     this.m_stopped = true;
+    this.m_editor.stop();
     this.m_socket.stop();
-    document.removeEventListener('keydown', this.m_onKey);
     this.m_view.map.setTarget(undefined);
     removeTestHooks();
     this.m_ctx.loggedOut(notice);

@@ -1,10 +1,31 @@
-// `window.tessera`: read-only hooks for the browser test (tests/browser/run.mjs) and for people
-// debugging in the console. Clicks in the test are still real mouse clicks on the map canvas;
-// these hooks only say where to click and what is drawn.
+// `window.tessera`: hooks for the browser tests (tests/browser/run.mjs, edit.mjs) and for people
+// debugging in the console. Clicks, drags and keys in the tests are still real mouse and
+// keyboard actions on the page; these hooks say where to act and what happened.
 import type OlMap from 'ol/Map';
 import type { Project, TileInfo } from './api';
+import type { Editor, AckSummary } from './editor/editor';
+import type { TilePresence } from './editor/presence';
 import type { FeatureInfo } from './features';
 import type { MapView } from './map';
+
+export interface VertexInfo {
+  /** Map coordinates, metres. */
+  x: number;
+  y: number;
+  /** CSS pixel relative to the map element, or null when off the map. */
+  pixel: number[] | null;
+  /** On the tile's border (such a vertex cannot move out of the tile). */
+  onBorder: boolean;
+}
+
+export interface FeatureDetails extends FeatureInfo {
+  /** Exterior ring vertices, without the closing one. */
+  vertices: VertexInfo[];
+  /** CSS pixel of an interior point. */
+  interiorPixel: number[] | null;
+  /** Whether an edit of it waits for the server. */
+  pending: boolean;
+}
 
 export interface TesseraHooks {
   map: OlMap;
@@ -22,6 +43,27 @@ export interface TesseraHooks {
   featurePixel(tile?: string): number[] | null;
   /** Zooms the view to an extent [minx, miny, maxx, maxy] without animation. */
   fit(extent: number[]): void;
+  // ---- editor
+  /** Selects a polygon (`add`: adds it to the selection, like Shift+click). */
+  selectFeature(id: number, add?: boolean): void;
+  selectedIds(): number[];
+  /** Change sets sent or waiting, not yet acknowledged. */
+  pendingCount(): number;
+  /** "saved" | "saving" | "offline" | "conflict" (as #save-state[data-state]). */
+  saveState(): string;
+  lastAck(): AckSummary | null;
+  featureById(id: number): FeatureDetails | null;
+  /** Ids of the polygons of a tile (all open tiles if none given). */
+  featureIds(tile?: string): number[];
+  /** The tile being edited: that of the selection, else the last opened. */
+  editTile(): string | null;
+  tool(): string;
+  undoDepth(): number;
+  redoDepth(): number;
+  presence(tile: string): TilePresence | null;
+  lastSeq(tile: string): number;
+  /** Polygons flashing after someone else's change. */
+  flashing(): number;
 }
 
 declare global {
@@ -33,7 +75,9 @@ declare global {
 export function installTestHooks(
   view: MapView,
   app: { openTiles(): string[]; loadingTiles(): string[]; wsState(): string },
+  editor: Editor,
 ): void {
+  const model = editor.sync.model;
   window.tessera = {
     map: view.map,
     project: view.project,
@@ -50,6 +94,41 @@ export function installTestHooks(
       return c ? view.pixelOf(c) : null;
     },
     fit: (extent) => view.fit(extent, 0),
+    selectFeature: (id, add = false) => editor.ui.select(add ? [...view.features.selectedIds, id] : [id]),
+    selectedIds: () => view.features.selectedIds,
+    pendingCount: () => editor.outbox.size,
+    saveState: () => document.getElementById('save-state')?.dataset.state ?? '',
+    lastAck: () => editor.lastAck,
+    featureById: (id) => {
+      const m = model.get(id);
+      if (!m) return null;
+      const t = model.tile(m.tile);
+      const x0 = (t?.originXcm ?? 0) / 100;
+      const y0 = (t?.originYcm ?? 0) / 100;
+      const size = t?.sizeM || view.project.tile_size_m || 1000;
+      const ring = m.rings[0] ?? [];
+      const near = (a: number, b: number) => Math.abs(a - b) < 0.005;
+      const p = view.features.find(id)?.getGeometry()?.getInteriorPoint().getCoordinates();
+      const { rings: _rings, ...info } = m;
+      void _rings;
+      return {
+        ...info,
+        vertices: ring.slice(0, -1).map(([x, y]) => ({
+          x, y, pixel: view.pixelOf([x, y]),
+          onBorder: near(x, x0) || near(x, x0 + size) || near(y, y0) || near(y, y0 + size),
+        })),
+        interiorPixel: p ? view.pixelOf([p[0], p[1]]) : null,
+        pending: !!view.features.find(id)?.get('pending'),
+      };
+    },
+    featureIds: (tile) => (tile ? model.features(tile) : model.keys().flatMap((k) => model.features(k))).map((f) => f.id),
+    editTile: () => editor.ui.editTile(),
+    tool: () => editor.ui.tools.tool,
+    undoDepth: () => editor.history.undoDepth,
+    redoDepth: () => editor.history.redoDepth,
+    presence: (tile) => editor.ui.presence.get(tile) ?? null,
+    lastSeq: (tile) => editor.sync.lastSeq(tile),
+    flashing: () => view.features.flashing,
   };
 }
 

@@ -18,7 +18,10 @@ import { TileGridLayer, type TileGridHandlers } from './tilegrid';
 
 export interface MapHandlers extends TileGridHandlers {
   tileClicked(key: string): void;
-  featureClicked(info: FeatureInfo | null): void;
+  /** A click on a polygon (or on nothing); `additive` when Shift was held. */
+  featureClicked(info: FeatureInfo | null, additive: boolean): void;
+  /** Whether clicks select and open tiles (not while a drawing tool is active). */
+  clicksEnabled(): boolean;
   isOpen(key: string): boolean;
   isLoading(key: string): boolean;
 }
@@ -73,9 +76,16 @@ export class MapView {
       isLoading: (k) => m_handlers.isLoading(k),
     }, m_handlers);
     this.features = new FeatureLayer(this.map, nomen);
-    this.map.on('singleclick', (ev) => this.onClick(ev.pixel, ev.coordinate));
+    this.map.on('singleclick', (ev) => {
+      if (m_handlers.clicksEnabled()) this.onClick(ev.pixel, ev.coordinate, (ev.originalEvent as MouseEvent).shiftKey);
+    });
     this.map.on('pointermove', (ev) => {
       if (ev.dragging) return;
+      if (!m_handlers.clicksEnabled()) {
+        const el = this.map.getTargetElement();
+        if (el) el.style.cursor = 'crosshair';
+        return;
+      }
       const hit = this.map.hasFeatureAtPixel(ev.pixel, { layerFilter: (l) => l === this.features.layer })
         || this.tileAt(ev.coordinate) !== null;
       const el = this.map.getTargetElement();
@@ -103,14 +113,14 @@ export class MapView {
     return this.grid.get(key) ? key : null;
   }
 
-  private onClick(pixel: number[], coordinate: Coordinate): void {
+  private onClick(pixel: number[], coordinate: Coordinate, additive: boolean): void {
     const hit = this.map.forEachFeatureAtPixel(pixel, (f) => f, {
       layerFilter: (l) => l === this.features.layer,
       hitTolerance: 1,
     });
     if (hit) {
       const info = hit.get('info') as FeatureInfo;
-      this.m_handlers.featureClicked(info);
+      this.m_handlers.featureClicked(info, additive);
       return;
     }
     const key = this.tileAt(coordinate);
@@ -118,7 +128,7 @@ export class MapView {
       this.m_handlers.tileClicked(key);
       return;
     }
-    this.m_handlers.featureClicked(null);
+    this.m_handlers.featureClicked(null, additive);
   }
 
   setImageryVisible(v: boolean): void {

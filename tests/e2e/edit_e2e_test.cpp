@@ -375,3 +375,33 @@ TEST_F(LeaseE2e, PresenceLeasesAndLapseNotices) {
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM event WHERE kind = 'lease_lapsed'")[0].as<int>(), 1);
     EXPECT_TRUE(m.request(claim).has_presence());
 }
+
+namespace {
+class LaggingE2e : public ServerE2e {
+    std::vector<std::string> extra_args() override {
+        return {"--limits.max-queued-bytes", "1000000", "--limits.max-messages-per-second", "100000"};
+    }
+};
+}  // namespace
+
+TEST_F(LaggingE2e, AClientThatNeverReadsIsDroppedAndOthersKeepWorking) {
+    Editor worker(port(), token());
+    auto s = worker.open();
+    WsClient lagging(port(), bearer(token()));
+    // Ask for snapshots again and again and never read them: the server's queue for this
+    // client grows past the limit once the socket buffers are full.
+    std::string bytes;
+    subscribe_keys(1, {"0880_6840", "0881_6840", "0880_6841", "0881_6841"}).SerializeToString(&bytes);
+    for (int i = 0; i < 6000; ++i) lagging.send_raw(bytes);
+    const auto field = find(s, "CS2.2.1", "US1.1");
+    auto ok = worker.send("still-working", {set_class(field, "CS2.1.2", "")});
+    EXPECT_TRUE(ok.has_ack()) << ok.DebugString();
+    bool dropped = false;
+    for (int i = 0; i < 100 && !dropped; ++i) {
+        auto metrics = http_request(port(), "GET", "/metrics");
+        dropped = metrics.body.find("tessera_ws_closed_slow_total 0") == std::string::npos;
+        if (!dropped) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    EXPECT_TRUE(dropped) << "the lagging client was not dropped";
+    EXPECT_NE(m_server->log().find("lags behind"), std::string::npos);
+}

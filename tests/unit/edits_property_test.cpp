@@ -106,10 +106,31 @@ Feature tile_feature() {
     return Feature{1, "", "", RingsCm{{{ox, oy}, {ox + side, oy}, {ox + side, oy + side}, {ox, oy + side}, {ox, oy}}}};
 }
 
+struct PointLess {
+    bool operator()(const PointCm& a, const PointCm& b) const { return a.x != b.x ? a.x < b.x : a.y < b.y; }
+};
+using PointSetLite = std::set<PointCm, PointLess>;
+
 const Feature& pick(const Workspace& ws, Rng& rng) {
     auto it = ws.features().begin();
     std::advance(it, uniform(rng, 0, static_cast<std::int64_t>(ws.features().size()) - 1));
     return it->second;
+}
+
+// A feature sharing a vertex with `f` (or any feature when none does).
+const Feature& pick_near(const Workspace& ws, const Feature& f, Rng& rng) {
+    std::vector<const Feature*> near;
+    PointSetLite mine(f.rings.front().begin(), f.rings.front().end());
+    for (const auto& [id, g] : ws.features()) {
+        if (id == f.id) continue;
+        for (const auto& p : g.rings.front())
+            if (mine.count(p)) {
+                near.push_back(&g);
+                break;
+            }
+    }
+    if (near.empty()) return pick(ws, rng);
+    return *near[static_cast<std::size_t>(uniform(rng, 0, static_cast<std::int64_t>(near.size()) - 1))];
 }
 
 // Moves one vertex (or a run of a few) of one ring, or inserts a vertex in an edge.
@@ -133,6 +154,17 @@ RingsCm moved(const Feature& f, Rng& rng, int how_many) {
     }
     ring.back() = ring.front();
     return r;
+}
+
+// A point within a centimetre of a random edge of `f` (rarely exactly on it): the kind of
+// near miss that snap-rounding bends edges for.
+PointCm near_edge(const Feature& f, Rng& rng) {
+    const auto& ring = f.rings[static_cast<std::size_t>(uniform(rng, 0, static_cast<std::int64_t>(f.rings.size()) - 1))];
+    const auto i = static_cast<std::size_t>(uniform(rng, 0, static_cast<std::int64_t>(ring.size()) - 2));
+    const double t = uniform_real(rng, 0.05, 0.95);
+    const double x = static_cast<double>(ring[i].x) + t * static_cast<double>(ring[i + 1].x - ring[i].x);
+    const double y = static_cast<double>(ring[i].y) + t * static_cast<double>(ring[i + 1].y - ring[i].y);
+    return PointCm{clamp_tile_x(std::llround(x) + uniform(rng, -1, 1)), clamp_tile_y(std::llround(y) + uniform(rng, -1, 1))};
 }
 
 std::vector<PointCm> cut_line(const Feature& f, Rng& rng) {
@@ -208,15 +240,26 @@ bool run_sequence(std::uint64_t seed, int ops, std::map<std::string, Tally>& tal
         std::string name;
         std::optional<OpError> err;
         const auto t0 = std::chrono::steady_clock::now();
-        if (kind < 25) {
+        if (kind < 20) {
             name = "reshape(move vertex)";
             const Feature& f = pick(ws, rng);
             err = ws.reshape(f.id, moved(f, rng, 1));
-        } else if (kind < 33) {
+        } else if (kind < 27) {
             name = "reshape(move side)";
             const Feature& f = pick(ws, rng);
             err = ws.reshape(f.id, moved(f, rng, static_cast<int>(uniform(rng, 2, 4))));
-        } else if (kind < 40) {
+        } else if (kind < 37) {
+            name = "reshape(near miss)";
+            // A vertex moved to within a centimetre of an edge of a neighbour (or of itself).
+            const Feature& f = pick(ws, rng);
+            const Feature& g = uniform(rng, 0, 3) ? pick_near(ws, f, rng) : f;
+            RingsCm r = f.rings;
+            auto& ring = r.front();
+            const auto i = static_cast<std::size_t>(uniform(rng, 0, static_cast<std::int64_t>(ring.size()) - 2));
+            ring[i] = near_edge(g, rng);
+            if (i == 0) ring.back() = ring.front();
+            err = ws.reshape(f.id, r);
+        } else if (kind < 42) {
             name = "reshape(add vertex)";
             const Feature& f = pick(ws, rng);
             err = ws.reshape(f.id, moved(f, rng, 0));
@@ -224,21 +267,19 @@ bool run_sequence(std::uint64_t seed, int ops, std::map<std::string, Tally>& tal
             name = "split";
             const Feature& f = pick(ws, rng);
             err = ws.split(f.id, cut_line(f, rng), {{"CS2.1.1.1", ""}, {"", "US1.1"}});
-        } else if (kind < 75) {
+        } else if (kind < 72) {
             name = "merge";
             const Feature& f = pick(ws, rng);
-            std::vector<std::int64_t> near;
-            for (const auto& [id, g] : ws.features()) {
-                if (id == f.id) continue;
-                for (const auto& p : g.rings.front())
-                    if (std::find(f.rings.front().begin(), f.rings.front().end(), p) != f.rings.front().end()) {
-                        near.push_back(id);
-                        break;
-                    }
-            }
-            if (near.empty()) near.push_back(pick(ws, rng).id);
-            const auto other = near[static_cast<std::size_t>(uniform(rng, 0, static_cast<std::int64_t>(near.size()) - 1))];
+            const std::int64_t other = pick_near(ws, f, rng).id;
             err = ws.merge({f.id, other}, uniform(rng, 0, 1) ? "CS2.2.1" : "", "");
+        } else if (kind < 82) {
+            name = "draw(near misses)";
+            // A triangle whose corners sit within a centimetre of edges of one feature.
+            const Feature& f = pick(ws, rng);
+            std::vector<PointCm> ring{near_edge(f, rng), near_edge(f, rng), near_edge(f, rng)};
+            ring.push_back(ring.front());
+            std::int64_t created = 0;
+            err = ws.draw(RingsCm{ring}, "CS1.1.1.1", "US1.1", &created);
         } else if (kind < 92) {
             name = "draw";
             std::int64_t created = 0;

@@ -20,8 +20,9 @@ export function setClassOps(features: ModelFeature[], codeCs: string, codeUs: st
     .map((op) => (op.setClass.codeCs || op.setClass.codeUs ? op : { confirm: { feature: op.setClass.feature } }));
 }
 
+/** Confirms what is not reviewed yet (confirming a reviewed feature changes nothing). */
 export function confirmOps(features: ModelFeature[]): WireOp[] {
-  return features.map((f) => ({ confirm: { feature: ref(f) } }));
+  return features.filter((f) => !f.reviewed).map((f) => ({ confirm: { feature: ref(f) } }));
 }
 
 export function reshapeOp(tile: TileData, f: ModelFeature, rings: Ring[]): WireOp {
@@ -74,4 +75,14 @@ export function describeOps(ops: WireOp[]): string {
     counts.set(k, (counts.get(k) ?? 0) + 1);
   }
   return [...counts].map(([k, n]) => (n > 1 ? `${n} ${k === 'class change' ? 'class changes' : `${k}s`}` : k)).join(', ');
+}
+
+export function groupByTile<T extends { tile: string }>(features: T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const f of features) {
+    const l = out.get(f.tile);
+    if (l) l.push(f);
+    else out.set(f.tile, [f]);
+  }
+  return out;
 }

@@ -126,7 +126,7 @@ export class ConflictDialog {
 }
 
 /** Mine (the ops of the refused change set) against theirs (the conflict's current states). */
-export function conflictView(entry: OutboxEntry, c: tessera.v1.Conflict, model: TileModel): ConflictView {
+export function conflictView(entry: OutboxEntry, c: tessera.v1.Conflict.$Properties, model: TileModel): ConflictView {
   const t = model.tile(entry.cs.tileKey);
   const ox = t?.originXcm ?? 0;
   const oy = t?.originYcm ?? 0;

@@ -7,7 +7,7 @@ import type { Nomenclature } from '../nomenclature';
 import type { ConnState, TesseraSocket, WireError } from '../socket';
 import { toast } from '../ui/toast';
 import type { tessera } from '../generated/tessera';
-import { changeSet, confirmOps, describeOps, drawOp, mergeOp, rebase, reshapeOp, setClassOps, splitOp } from './changesets';
+import { changeSet, confirmOps, groupByTile, drawOp, mergeOp, rebase, reshapeOp, setClassOps, splitOp } from './changesets';
 import { ConflictDialog, conflictView } from './conflict';
 import { History, type Direction } from './history';
 import { decodeFeature, type ModelFeature } from './model';
@@ -24,8 +24,6 @@ export interface EditorHost extends EditorUiHost {
   storageKey: string;
   /** Whether a tile is subscribed and its snapshot in (change sets may be sent for it). */
   isReady(tile: string): boolean;
-  /** Opens a tile (pending change sets of an earlier page need it). */
-  openTile(tile: string): void;
   tileStateChanged(tile: string, state: number): void;
   /** Polygons changed: counts and legend. */
   changed(): void;
@@ -46,7 +44,7 @@ const ANSWER_TIMEOUT_MS = 30_000;
 
 function storage(): Storage | null {
   try {
-    return window.sessionStorage;
+    return window.sessionStorage; // per tab, kept across a reload
   } catch {
     return null;
   }
@@ -57,7 +55,7 @@ export class Editor {
   readonly outbox: Outbox;
   readonly history = new History();
   readonly ui: EditorUi;
-  private readonly m_conflicts: { entry: OutboxEntry; c: tessera.v1.Conflict }[] = [];
+  private readonly m_conflicts: { entry: OutboxEntry; c: tessera.v1.Conflict.$Properties }[] = [];
   private readonly m_conflict: ConflictDialog;
   private m_lastAck: AckSummary | null = null;
   private m_me = 0;
@@ -70,8 +68,6 @@ export class Editor {
     this.m_conflict = new ConflictDialog(m_host.view.map, m_host.nomen);
     this.ui = new EditorUi(m_host, this, this.m_conflict);
     this.m_timer = window.setInterval(() => this.resendOverdue(), 5_000);
-    // Change sets left by an earlier page of this tab: their tiles open, then they are resent.
-    for (const tile of this.outbox.tiles()) m_host.openTile(tile);
     this.refreshPending();
   }
 
@@ -148,14 +144,9 @@ export class Editor {
       case 'presence':
         this.ui.onPresence(msg.presence!, requestId !== 0);
         break;
-      case 'leaseNotice': {
-        const n = msg.leaseNotice!;
-        this.ui.presence.updateLease(n.tileKey ?? '', null);
-        toast(n.reason === 'lapsed'
-          ? `Your lease on tile ${n.tileKey} lapsed after a while without edits: others may now take the tile. Click “Work on this tile” to claim it again.`
-          : `Your lease on tile ${n.tileKey} ended (${n.reason}).`, 'warning', 20_000);
+      case 'leaseNotice':
+        this.ui.onLeaseNotice(msg.leaseNotice!.tileKey ?? '', msg.leaseNotice!.reason ?? '');
         break;
-      }
       default:
         break;
     }
@@ -210,6 +201,7 @@ export class Editor {
   }
 
   confirm(features: ModelFeature[]): void {
+    if (features.every((f) => f.reviewed)) return void toast('Already reviewed: nothing to confirm.', 'info', 2500);
     for (const [tile, list] of groupByTile(features)) this.submit(tile, confirmOps(list), 'confirmation');
   }
 
@@ -305,7 +297,7 @@ export class Editor {
 
   // ------------------------------------------------------------ answers
 
-  private onAck(a: tessera.v1.ChangeAck): void {
+  private onAck(a: tessera.v1.ChangeAck.$Properties): void {
     const id = a.changeSetId ?? '';
     const tile = a.tileKey ?? '';
     const t = this.sync.model.tile(tile);
@@ -348,14 +340,15 @@ export class Editor {
     if (entry) this.restoreVisuals(entry); // the optimistic classes and dragged outlines give way to the server's
     if (a.merged) toast(`Saved. Someone changed the same polygons meanwhile; both changes were kept.`, 'info');
     for (const l of leftovers) {
-      this.submit(tile, [mergeOp([this.sync.model.get(l.owner.id) ?? (l.owner as ModelFeature), l.created])], 'undo clean-up', 'follow-up');
+      const owner = model.get(l.owner.id);
+      if (owner) this.submit(tile, [mergeOp([owner, l.created])], 'undo clean-up', 'follow-up');
     }
     if (entry?.kind === 'edit' && entry.label === 'drawing' && created.length) this.ui.select([created[0]]);
     this.afterOutboxChange(tile);
     this.ui.afterModelChange();
   }
 
-  private onConflict(c: tessera.v1.Conflict): void {
+  private onConflict(c: tessera.v1.Conflict.$Properties): void {
     const entry = this.outbox.get(c.changeSetId ?? '');
     const tile = c.tileKey ?? '';
     this.sync.applyStates(tile, c.current ?? [], c.gone ?? []);
@@ -402,14 +395,4 @@ export class Editor {
       this.nextConflict();
     });
   }
-}
-
-function groupByTile(features: ModelFeature[]): Map<string, ModelFeature[]> {
-  const out = new Map<string, ModelFeature[]>();
-  for (const f of features) {
-    const l = out.get(f.tile);
-    if (l) l.push(f);
-    else out.set(f.tile, [f]);
-  }
-  return out;
 }

@@ -24,7 +24,10 @@ export interface LeaseInfo {
 
 export interface TilePresence {
   tile: string;
+  /** Those listed (the server lists at most 100, those with a selection first). */
   viewers: Viewer[];
+  /** All viewers of the tile. */
+  viewerCount: number;
   lease: LeaseInfo | null;
 }
 
@@ -81,7 +84,7 @@ export class PresencePanel {
 
   /** The answer to a claim or release: the lease only (its viewer list is not meaningful). */
   updateLease(tile: string, lease: LeaseInfo | null): void {
-    const p = this.m_tiles.get(tile) ?? { tile, viewers: [], lease: null };
+    const p = this.m_tiles.get(tile) ?? { tile, viewers: [], viewerCount: 0, lease: null };
     p.lease = lease;
     this.m_tiles.set(tile, p);
     if (tile === this.m_shown) this.render();
@@ -127,6 +130,8 @@ export class PresencePanel {
         av, h('span', {}, v.username, me ? h('span', { class: 'muted' }, ' (you)') : null),
         v.selected.length ? h('span', { class: 'muted' }, `${v.selected.length} selected`) : null);
     });
+    const unlisted = (p?.viewerCount ?? 0) - (p?.viewers.length ?? 0);
+    if (unlisted > 0) viewers.push(h('li', { class: 'viewer muted' }, `and ${unlisted} more`));
     const lease = p?.lease ?? null;
     const mine = this.holds(tile);
     const holder = h('p', { id: 'lease-holder', 'data-holder': lease?.username ?? '' },

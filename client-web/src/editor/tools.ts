@@ -5,6 +5,7 @@ import Collection from 'ol/Collection';
 import type Feature from 'ol/Feature';
 import type LineString from 'ol/geom/LineString';
 import type Polygon from 'ol/geom/Polygon';
+import DoubleClickZoom from 'ol/interaction/DoubleClickZoom';
 import Draw, { type DrawEvent } from 'ol/interaction/Draw';
 import type Interaction from 'ol/interaction/Interaction';
 import Modify, { type ModifyEvent } from 'ol/interaction/Modify';
@@ -46,6 +47,7 @@ export class Tools {
   private readonly m_target = new Collection<Feature<Polygon>>();
   private m_draw: Draw | null = null;
   private m_sketching = false;
+  private m_zoomTimer: number | undefined;
 
   constructor(
     private readonly m_map: OlMap,
@@ -73,6 +75,7 @@ export class Tools {
     this.m_draw = null;
     this.m_sketching = false;
     this.m_tool = tool;
+    this.setDoubleClickZoom(tool !== 'split' && tool !== 'draw');
     if (tool === 'reshape') {
       const modify = new Modify({ features: this.m_target, pixelTolerance: 10, style: VERTEX_STYLE });
       modify.on('modifyend', (ev: ModifyEvent) => {
@@ -126,6 +129,19 @@ export class Tools {
     if (this.m_target.getLength() === 1 && this.m_target.item(0) === f) return;
     this.m_target.clear();
     if (f) this.m_target.push(f);
+  }
+
+  /**
+   * A double click ends a drawing; the map must not zoom on it. Zoom comes back a moment after
+   * the tool is left, as the double click that ended the drawing may still be on its way.
+   */
+  private setDoubleClickZoom(on: boolean): void {
+    window.clearTimeout(this.m_zoomTimer);
+    const set = () => this.m_map.getInteractions().forEach((i) => {
+      if (i instanceof DoubleClickZoom) i.setActive(on);
+    });
+    if (on) this.m_zoomTimer = window.setTimeout(set, 400);
+    else set();
   }
 
   private add(i: Interaction): void {

@@ -250,17 +250,22 @@ export class EditorUi {
 
   // ------------------------------------------------------------ presence and leases
 
-  onPresence(p: tessera.v1.Presence, isAnswer: boolean): void {
+  onPresence(p: tessera.v1.Presence.$Properties, isAnswer: boolean): void {
     const tile = p.tileKey ?? '';
     const l = p.lease;
     const lease = l && toNum(l.userId) ? { userId: toNum(l.userId), username: l.username ?? '', expiresAtMs: toNum(l.expiresAtMs) } : null;
     // The answer to a claim or release carries the lease; only pushes list the viewers.
     if (isAnswer) return this.presence.updateLease(tile, lease);
-    this.presence.update({
-      tile,
-      lease,
-      viewers: (p.viewers ?? []).map((v) => ({ userId: toNum(v.userId), username: v.username ?? '', selected: (v.selected ?? []).map(toNum) })),
-    });
+    const viewers = (p.viewers ?? []).map((v) => ({ userId: toNum(v.userId), username: v.username ?? '', selected: (v.selected ?? []).map(toNum) }));
+    this.presence.update({ tile, lease, viewers, viewerCount: Math.max(p.viewerCount ?? 0, viewers.length) });
+  }
+
+  /** The lease of this user lapsed (or was revoked): said, never silent. */
+  onLeaseNotice(tile: string, reason: string): void {
+    this.presence.updateLease(tile, null);
+    toast(reason === 'lapsed'
+      ? `Your lease on tile ${tile} lapsed after a while without edits: others may now take the tile. Click “Work on this tile” to claim it again.`
+      : `Your lease on tile ${tile} ended (${reason || 'revoked'}).`, 'warning', 20_000);
   }
 
   /** Releases the leases this user holds (leaving the page or the tile). */

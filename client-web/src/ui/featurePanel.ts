@@ -26,10 +26,12 @@ export class FeaturePanel {
     this.show(null);
   }
 
-  show(info: FeatureInfo | null): void {
+  show(info: FeatureInfo | null, extra: { count?: number; pending?: boolean } = {}): void {
     this.el.dataset.featureId = info ? String(info.id) : '';
+    this.el.dataset.selected = String(extra.count ?? (info ? 1 : 0));
+    this.el.dataset.pending = String(!!extra.pending);
     if (!info) {
-      replace(this.m_body, h('p', { class: 'empty' }, 'Click a tile to open it, then click a polygon to see its classes.'));
+      replace(this.m_body, h('p', { class: 'empty' }, 'Click a tile to open it, then click a polygon to see and edit its classes (Shift+click selects several; ? lists the shortcuts).'));
       return;
     }
     const close = h('button', { class: 'btn btn-ghost btn-small', type: 'button', title: 'Clear the selection' }, 'Clear');
@@ -41,7 +43,11 @@ export class FeaturePanel {
     (bar.firstElementChild as HTMLElement).style.width = `${confPct}%`;
     bar.classList.add(confPct < 50 ? 'low' : confPct < 80 ? 'mid' : 'high');
 
+    const more = (extra.count ?? 1) > 1
+      ? h('p', { class: 'selection-count', 'data-field': 'selected' }, `${extra.count} polygons selected; this is the first (merge keeps it).`) : null;
+    const pending = extra.pending ? h('p', { class: 'pending-note', 'data-field': 'pending' }, 'Saving your change… (the values below are the saved ones)') : null;
     replace(this.m_body,
+      more, pending,
       this.classBlock('cs', 'Land cover (CS)', info.codeCs),
       this.classBlock('us', 'Land use (US)', info.codeUs),
       h('dl', { class: 'props' },
@@ -52,7 +58,8 @@ export class FeaturePanel {
         h('dt', {}, 'Area'), h('dd', { 'data-field': 'area' }, formatArea(info.areaM2)),
         h('dt', {}, 'Tile'), h('dd', { 'data-field': 'tile' }, info.tile),
         h('dt', {}, 'Feature id'), h('dd', { 'data-field': 'id' }, h('code', {}, String(info.id))),
-        h('dt', {}, 'Last change'), h('dd', { 'data-field': 'updated' }, info.updatedAtMs ? dateFmt.format(new Date(info.updatedAtMs)) : '—')),
+        h('dt', {}, 'Last change'), h('dd', { 'data-field': 'updated' }, info.updatedAtMs ? dateFmt.format(new Date(info.updatedAtMs)) : '—',
+          info.author ? h('span', { class: 'muted', 'data-field': 'author' }, `by ${info.author}`) : null)),
       this.predictionBlock(info),
       h('div', { class: 'panel-actions' }, close));
   }

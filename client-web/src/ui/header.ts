@@ -11,6 +11,18 @@ const CONN_LABELS: Record<ConnState, string> = {
   offline: 'Offline',
 };
 
+export type SaveState = 'saved' | 'saving' | 'offline' | 'conflict';
+
+export function saveStateText(state: SaveState, n: number): string {
+  const changes = n === 1 ? '1 change' : `${n} changes`;
+  switch (state) {
+    case 'saved': return 'All changes saved';
+    case 'saving': return `Saving… (${n} pending)`;
+    case 'offline': return `Offline — ${changes} waiting`;
+    case 'conflict': return `Conflict — ${changes} not saved, your decision is needed`;
+  }
+}
+
 export function roleLabel(role: string): string {
   return role ? role.charAt(0).toUpperCase() + role.slice(1) : 'Unknown role';
 }
@@ -20,6 +32,7 @@ export class Header {
   private readonly m_conn: HTMLButtonElement;
   private readonly m_connText: HTMLSpanElement;
   private readonly m_project: HTMLSpanElement;
+  private readonly m_save: HTMLSpanElement;
 
   constructor(user: User, onLogout: () => void, onRetry: () => void) {
     this.m_connText = h('span', { class: 'conn-text' }, CONN_LABELS.connecting);
@@ -27,6 +40,8 @@ export class Header {
       h('span', { class: 'conn-dot' }), this.m_connText);
     this.m_conn.addEventListener('click', onRetry);
     this.m_project = h('span', { class: 'project-name', id: 'project-name' });
+    this.m_save = h('span', { id: 'save-state', class: 'save-state save-saved', 'data-state': 'saved', 'data-pending': 0, role: 'status', 'aria-live': 'polite' },
+      saveStateText('saved', 0));
     const logoutBtn = h('button', { id: 'logout', type: 'button', class: 'btn btn-ghost' }, 'Log out');
     logoutBtn.addEventListener('click', onLogout);
     const name = user.display_name || user.username;
@@ -36,6 +51,7 @@ export class Header {
       h('span', { class: 'topbar-sep' }),
       this.m_project,
       h('div', { class: 'topbar-spacer' }),
+      this.m_save,
       this.m_conn,
       h('div', { class: 'user', title: `${user.username} (${user.role})` },
         h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials),
@@ -47,6 +63,13 @@ export class Header {
 
   setProject(name: string, srid: number): void {
     this.m_project.replaceChildren(h('strong', {}, name), h('span', { class: 'muted' }, ` · EPSG:${srid}`));
+  }
+
+  setSaveState(state: SaveState, pending: number): void {
+    this.m_save.className = `save-state save-${state}`;
+    this.m_save.dataset.state = state;
+    this.m_save.dataset.pending = String(pending);
+    this.m_save.textContent = saveStateText(state, pending);
   }
 
   setConnection(state: ConnState, detail: string): void {

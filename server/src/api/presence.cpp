@@ -41,7 +41,16 @@ hub::Frame encode_presence(const LeaseCache& leases, const std::string& tile,
     m.set_request_id(request_id);
     auto* p = m.mutable_presence();
     p->set_tile_key(tile);
-    for (const auto& v : viewers) {
+    p->set_viewer_count(static_cast<std::uint32_t>(viewers.size()));
+    // A tile watched by a crowd: the viewers with a selection first, at most 100 listed.
+    std::vector<const hub::ViewerState*> listed;
+    for (const auto& v : viewers)
+        if (!v.selected.empty()) listed.push_back(&v);
+    for (const auto& v : viewers)
+        if (v.selected.empty()) listed.push_back(&v);
+    if (listed.size() > 100) listed.resize(100);
+    for (const auto* vp : listed) {
+        const auto& v = *vp;
         auto* w = p->add_viewers();
         w->set_user_id(v.user_id);
         w->set_username(v.username);

@@ -112,6 +112,7 @@ int cmd_serve(const std::vector<std::string>& args) {
         });
     // Leases lapse after idling: every instance sweeps; the database decides once.
     server.every(std::clamp(config.lease_idle_s / 4, 1u, 15u), [&] { edits.expire_leases(*project); });
+    server.every_ms(250, [&] { hub.flush_presence(); });
     const auto port = server.listen();
     core::log_info("serving project '", project->name, "' on http://", config.listen_address, ":", port);
     // A line on stdout that scripts and tests wait for (the port matters when --port 0).

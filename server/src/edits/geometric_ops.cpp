@@ -2,6 +2,7 @@
 // detail_arrangement.hpp) and lets rebuild() turn them into features.
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -99,7 +100,7 @@ std::optional<OpError> Workspace::Impl::rebuild(const EnvelopeCm& region, const 
         }
         if (auto err = arr.resolve_given_up([&](int o) { return slots[static_cast<std::size_t>(o)].takes_no_given_up; }))
             return OpError{"geometry", *err};
-        if (!arr.covers_old_region_exactly(inv.area2)) continue;
+        if (!arr.covers_old_region_exactly(inv.area2)) { std::fprintf(stderr, "DEBUG attempt %d failed boundary (%zu involved)\n", attempt, inv.ids.size()); continue; }
 
         std::vector<std::vector<Piece>> pieces(slots.size());
         for (std::size_t s = 0; s < slots.size(); ++s) {
@@ -330,7 +331,7 @@ std::optional<OpError> Workspace::Impl::draw(const RingsCm& geometry, const std:
         for (std::size_t i = 0; i < arr.size(); ++i) {
             auto& f = arr.face(i);
             if (inside.contains(f.inside.get())) {
-                if (f.old_owner < 0) return beyond_loaded();
+                if (f.old_owner < 0) { std::fprintf(stderr, "DEBUG beyond: face area2 %lld at %s\n", (long long)f.area2, ctx.to_wkt(f.geom.get()).c_str()); return beyond_loaded(); }
                 f.owner = self;
                 any = true;
             } else {

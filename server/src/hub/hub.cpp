@@ -155,12 +155,19 @@ Frame Hub::presence_locked(const std::string& key, const Tile& tile) {
     return m_encode_presence(key, viewers);
 }
 
-void Hub::send_presence_locked(const std::string& key, Tile& tile) {
+void Hub::send_presence_locked(const std::string&, Tile& tile) { tile.presence_dirty = true; }
+
+void Hub::flush_presence() {
     if (!m_encode_presence) return;
-    const auto frame = presence_locked(key, tile);
-    if (!frame) return;
-    for (auto& [ptr, e] : tile.entries)
-        if (auto s = e.subscriber.lock()) s->deliver(key, 0, frame);
+    std::lock_guard lock(m_mutex);
+    for (auto& [key, tile] : m_tiles) {
+        if (!tile.presence_dirty) continue;
+        tile.presence_dirty = false;
+        const auto frame = presence_locked(key, tile);
+        if (!frame) continue;
+        for (auto& [ptr, e] : tile.entries)
+            if (auto s = e.subscriber.lock()) s->deliver(key, 0, frame);
+    }
 }
 
 }  // namespace tessera::hub

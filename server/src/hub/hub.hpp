@@ -63,6 +63,9 @@ public:
     void send_to_user(const std::string& tile, int user_id, const Frame& frame);
     // Re-sends the tile's presence (e.g. after its lease changed).
     void refresh_presence(const std::string& tile);
+    // Presence changes are coalesced: this sends the presence of every tile whose viewers,
+    // selections or lease changed since the last call (call it a few times a second).
+    void flush_presence();
 
     std::size_t viewers(const std::string& tile) const;
     std::vector<std::string> tiles() const;
@@ -78,6 +81,7 @@ private:
         std::uint64_t last = 0;        // highest sequence number delivered here
         bool known = false;            // `last` is meaningful
         std::map<std::uint64_t, Frame> waiting;  // arrived ahead of a missing change
+        bool presence_dirty = false;
     };
     void deliver_locked(const std::string& key, Tile& tile, std::uint64_t seq, const Frame& frame);
     Frame presence_locked(const std::string& key, const Tile& tile);

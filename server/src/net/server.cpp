@@ -488,6 +488,20 @@ void Server::every(unsigned seconds, std::function<void()> work) {
     timer->async_wait(*tick);
 }
 
+void Server::every_ms(unsigned ms, std::function<void()> work) {
+    auto timer = std::make_shared<asio::steady_timer>(m_impl->ioc);
+    auto tick = std::make_shared<std::function<void(beast::error_code)>>();
+    *tick = [ms, work = std::move(work), timer, weak = std::weak_ptr(tick)](beast::error_code ec) {
+        if (ec) return;
+        work();
+        timer->expires_after(std::chrono::milliseconds(ms));
+        if (auto t = weak.lock()) timer->async_wait(*t);
+    };
+    m_impl->timers.push_back(tick);
+    timer->expires_after(std::chrono::milliseconds(ms));
+    timer->async_wait(*tick);
+}
+
 void Server::stop() {
     asio::post(m_impl->ioc, [this] {
         beast::error_code ec;
