@@ -20,6 +20,7 @@
 #include "ingest/vector_ingest.hpp"
 #include "store/database.hpp"
 #include "store/projects.hpp"
+#include "support/bench_world.hpp"
 #include "support/test_db.hpp"
 #include "support/vector_file.hpp"
 
@@ -29,36 +30,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-
-double percentile(std::vector<double> v, double p) {
-    std::sort(v.begin(), v.end());
-    return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
-
-// A 1 km tile cut into ~3,000 Voronoi cells whose shared edges are densified every ~2.4 m:
-// a partition with the vertex count of a busy real tile.
-std::vector<test::TestFeature> busy_tile(double x0, double y0, int cells) {
-    geo::Context ctx;
-    std::mt19937_64 rng(42);
-    std::uniform_real_distribution<double> u(0, 1000);
-    std::string wkt = "MULTIPOINT(";
-    for (int i = 0; i < cells; ++i) wkt += (i ? "," : "") + std::to_string(x0 + u(rng)) + " " + std::to_string(y0 + u(rng));
-    wkt += ")";
-    auto points = ctx.from_wkt(wkt);
-    auto box = ctx.box(x0, y0, x0 + 1000, y0 + 1000);
-    auto diagram = ctx.own(GEOSVoronoiDiagram_r(ctx.handle(), points.get(), box.get(), 0, 0), "voronoi");
-    auto dense = ctx.own(GEOSDensify_r(ctx.handle(), diagram.get(), 2.4), "densify");
-    static const char* cs[] = {"CS2.2.1", "CS2.1.1.1", "CS1.1.1.1", "CS1.1.1.2", "CS2.1.1.3"};
-    static const char* us[] = {"US1.1", "US1.2", "US235", "US4.1.1", "US6.3"};
-    std::vector<test::TestFeature> out;
-    const int n = GEOSGetNumGeometries_r(ctx.handle(), dense.get());
-    for (int i = 0; i < n; ++i) {
-        auto clipped = ctx.intersection(GEOSGetGeometryN_r(ctx.handle(), dense.get(), i), box.get());
-        for (auto& p : ctx.polygons(clipped.get()))
-            out.push_back({ctx.to_wkt(p.get(), 2), cs[i % 5], us[(i / 5) % 5], 0.5 + (i % 50) / 100.0});
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -70,7 +41,7 @@ int main() {
     const auto dir = std::filesystem::temp_directory_path() / ("tessera_bench_" + db.name());
     std::filesystem::create_directories(dir);
     const auto file = dir / "tile.gpkg";
-    test::write_vector(file.string(), "GPKG", 2154, busy_tile(880000, 6840000, 3000));
+    test::write_vector(file.string(), "GPKG", 2154, test::voronoi_tile(880000, 6840000, 3000, 2.4, 42));
     ingest::VectorOptions options;
     options.file = file;
     std::ostringstream log;
@@ -121,22 +92,22 @@ int main() {
         geojson_bytes = r[0].size();
     }
     const double ratio = static_cast<double>(payload) / static_cast<double>(geojson_bytes);
-    std::cout << "snapshot: load " << percentile(load_ms, 0.5) << " ms + encode " << percentile(encode_ms, 0.5)
-              << " ms = " << percentile(total_ms, 0.5) << " ms median (p90 " << percentile(total_ms, 0.9)
+    std::cout << "snapshot: load " << test::percentile(load_ms, 0.5) << " ms + encode " << test::percentile(encode_ms, 0.5)
+              << " ms = " << test::percentile(total_ms, 0.5) << " ms median (p90 " << test::percentile(total_ms, 0.9)
               << " ms; target <= 20 ms)\n"
               << "payload " << payload << " bytes vs GeoJSON " << geojson_bytes << " bytes: " << ratio * 100
-              << " % (target <= 25 %); PostGIS builds that GeoJSON in " << percentile(geojson_ms, 0.5) << " ms\n";
+              << " % (target <= 25 %); PostGIS builds that GeoJSON in " << test::percentile(geojson_ms, 0.5) << " ms\n";
     nlohmann::json result = {{"benchmark", "snapshot"},
                              {"polygons", polygons},
                              {"vertices", vertices},
-                             {"load_ms_median", percentile(load_ms, 0.5)},
-                             {"encode_ms_median", percentile(encode_ms, 0.5)},
-                             {"total_ms_median", percentile(total_ms, 0.5)},
-                             {"total_ms_p90", percentile(total_ms, 0.9)},
+                             {"load_ms_median", test::percentile(load_ms, 0.5)},
+                             {"encode_ms_median", test::percentile(encode_ms, 0.5)},
+                             {"total_ms_median", test::percentile(total_ms, 0.5)},
+                             {"total_ms_p90", test::percentile(total_ms, 0.9)},
                              {"payload_bytes", payload},
                              {"geojson_bytes", geojson_bytes},
                              {"payload_ratio", ratio},
-                             {"postgis_geojson_ms_median", percentile(geojson_ms, 0.5)},
+                             {"postgis_geojson_ms_median", test::percentile(geojson_ms, 0.5)},
                              {"target_ms", 20},
                              {"target_ratio", 0.25}};
     std::cout << result.dump() << std::endl;

@@ -63,6 +63,8 @@ let page;
 let box; // the map element's bounding box
 let tile; // { key, x, y, size }
 let target; // the polygon under edit: its id
+let resolution; // of the view fitted to the tile
+const notes = [];
 const pageErrors = [];
 
 // ------------------------------------------------------------------ helpers
@@ -110,12 +112,40 @@ async function clickFeature(id, modifiers = []) {
   for (const m of modifiers) await page.keyboard.down(m);
   await page.mouse.click(...mapPx(f.interiorPixel));
   for (const m of modifiers) await page.keyboard.up(m);
+  // OpenLayers takes two clicks within 250 ms for a double click (zoom): none follows too soon.
+  await page.waitForTimeout(300);
+}
+
+/** Where a click lands on the map itself: not under the tool bar or the controls, in map pixels. */
+async function safeArea() {
+  const tb = await page.locator('#toolbar').boundingBox();
+  return { minx: 50, miny: (tb ? tb.y + tb.height - box.y : 60) + 12, maxx: box.width - 20, maxy: box.height - 45 };
+}
+
+/** The view must still show the tile as fitted (a stray double click would zoom it). */
+async function checkView() {
+  const r = await hook(() => window.tessera.map.getView().getResolution());
+  if (Math.abs(r - resolution) > 1e-6) {
+    notes.push(`view resolution changed ${resolution.toFixed(3)} → ${r.toFixed(3)}; fitted again`);
+    await hook(([x, y, s]) => window.tessera.fit([x, y, x + s, y + s]), [tile.x, tile.y, tile.size]);
+  }
+}
+
+/** Waits until polygon `id` is the one the info panel shows; says what is selected otherwise. */
+async function waitSelected(id) {
+  const ok = await page.waitForFunction((i) => document.getElementById('feature-panel')?.dataset.featureId === String(i), id, { timeout: budget(5_000) })
+    .then(() => true, () => false);
+  if (ok) return;
+  const s = await hook(() => ({ sel: window.tessera.selectedIds(), tool: window.tessera.tool(), panel: document.getElementById('feature-panel')?.dataset.featureId }));
+  throw new Error(`clicked polygon ${id}, but the selection is ${JSON.stringify(s.sel)} (tool ${s.tool}, panel "${s.panel}")`);
 }
 
 async function selectTarget() {
+  await checkView();
   if (await hook(() => window.tessera.tool()) !== 'select') await page.keyboard.press('Escape');
+  await page.keyboard.press('Escape'); // clears the selection, so that the click below is what selects
   await clickFeature(target);
-  await page.waitForFunction((id) => document.getElementById('feature-panel')?.dataset.featureId === String(id), target, { timeout: budget(5_000) });
+  await waitSelected(target);
 }
 
 // Segment intersection in pixels, to choose a vertex move that keeps the outline simple.
@@ -203,19 +233,24 @@ step('a tile with features is opened', true, async () => {
   await page.mouse.click(...mapPx(c));
   await page.waitForFunction((k) => window.tessera.openTiles().includes(k) && !window.tessera.loadingTiles().includes(k)
     && window.tessera.featureIds(k).length > 0, tile.key, { timeout: budget() });
+  await page.waitForTimeout(400); // the next click must not make a double click with this one
+  resolution = await hook(() => window.tessera.map.getView().getResolution());
   const n = await hook((k) => window.tessera.featureIds(k).length, tile.key);
   return `${tile.key} (${tile.state}, ${n} polygons)`;
 });
 
 step('a click selects a polygon and the info panel shows it', true, async () => {
-  // The largest polygon with a vertex off the tile border: room to drag and to split.
-  target = await hook((k) => {
+  // The largest polygon that lies whole in the clickable part of the map, with a vertex off the
+  // tile border: room to drag a vertex and to draw a line across it.
+  const area = await safeArea();
+  target = await hook(([k, a]) => {
     const t = window.tessera;
-    const all = t.featureIds(k).map((id) => t.featureById(id)).filter((f) => f.interiorPixel && f.vertices.some((v) => !v.onBorder));
-    all.sort((a, b) => b.areaM2 - a.areaM2);
+    const inside = (f) => f.vertices.every((v) => v.pixel && v.pixel[0] > a.minx + 25 && v.pixel[0] < a.maxx - 25 && v.pixel[1] > a.miny + 25 && v.pixel[1] < a.maxy - 25);
+    const all = t.featureIds(k).map((id) => t.featureById(id)).filter((f) => f.interiorPixel && f.vertices.some((v) => !v.onBorder) && inside(f));
+    all.sort((x, y) => y.areaM2 - x.areaM2);
     return all[0]?.id ?? null;
-  }, tile.key);
-  if (target === null) throw new Error('no polygon with a vertex inside the tile');
+  }, [tile.key, area]);
+  if (target === null) throw new Error('no polygon wholly on screen with a vertex inside the tile');
   await selectTarget();
   const ids = await hook(() => window.tessera.selectedIds());
   if (ids.length !== 1 || ids[0] !== target) throw new Error(`selection ${JSON.stringify(ids)}`);
@@ -279,16 +314,17 @@ step('the help overlay lists the shortcuts on "?"', false, async () => {
 });
 
 step('"c" confirms a polygon not yet reviewed', false, async () => {
-  const other = await hook(([k, t]) => {
+  const other = await hook(([k, t, a]) => {
     const w = window.tessera;
-    const all = w.featureIds(k).map((id) => w.featureById(id)).filter((f) => f.id !== t && !f.reviewed && f.interiorPixel);
-    all.sort((a, b) => b.areaM2 - a.areaM2);
+    const ok = (p) => p && p[0] > a.minx && p[0] < a.maxx && p[1] > a.miny && p[1] < a.maxy;
+    const all = w.featureIds(k).map((id) => w.featureById(id)).filter((f) => f.id !== t && !f.reviewed && ok(f.interiorPixel));
+    all.sort((x, y) => y.areaM2 - x.areaM2);
     return all[0]?.id ?? null;
-  }, [tile.key, target]);
+  }, [tile.key, target, await safeArea()]);
   if (other === null) throw new Error('every polygon is reviewed already');
   await page.keyboard.press('Escape');
   await clickFeature(other);
-  await page.waitForFunction((id) => document.getElementById('feature-panel')?.dataset.featureId === String(id), other, { timeout: budget(5_000) });
+  await waitSelected(other);
   const before = await feature(other);
   const prev = await lastAckId();
   await page.keyboard.press('c');
@@ -300,7 +336,13 @@ step('"c" confirms a polygon not yet reviewed', false, async () => {
 });
 
 step('"Work on this tile" claims the lease', false, async () => {
-  await page.click('#lease-claim');
+  const holder = await page.getAttribute('#lease-holder', 'data-holder');
+  if (holder && holder !== USER) {
+    // Held by someone else (a database used before): the panel must say so and not offer it.
+    if (!(await page.locator('#lease-claim').isDisabled())) throw new Error(`held by ${holder} but the claim button is enabled`);
+    return `held by ${holder}: shown, claim disabled`;
+  }
+  if (holder !== USER) await page.click('#lease-claim');
   await page.waitForFunction(() => /You are working/.test(document.getElementById('lease-holder')?.textContent ?? ''), null, { timeout: budget(5_000) });
   return (await page.textContent('#lease-holder'))?.trim();
 });
@@ -312,7 +354,8 @@ step('reshape: dragging a vertex ~20 px is acknowledged', false, async () => {
   const f = await feature(target);
   const a = await hook(([x, y]) => window.tessera.pixelOf(x, y), [tile.x, tile.y + tile.size]);
   const b = await hook(([x, y]) => window.tessera.pixelOf(x, y), [tile.x + tile.size, tile.y]);
-  const moves = vertexMoves(f, { minx: a[0], miny: a[1], maxx: b[0], maxy: b[1] });
+  const safe = await safeArea();
+  const moves = vertexMoves(f, { minx: Math.max(a[0], safe.minx), miny: Math.max(a[1], safe.miny), maxx: Math.min(b[0], safe.maxx), maxy: Math.min(b[1], safe.maxy) });
   if (!moves.length) throw new Error('no vertex can move 20 px and keep the polygon simple');
   const errors = [];
   for (const m of moves.slice(0, 4)) {
@@ -408,6 +451,7 @@ step('screenshot edit.png after the session', false, async () => {
   await selectTarget();
   await page.waitForTimeout(400);
   await page.screenshot({ path: join(SHOTS, 'edit.png') });
+  return notes.join('; ');
 });
 
 step('no uncaught JavaScript error on the page', false, async () => {

@@ -20,6 +20,7 @@ public:
     ~ServerProcess();
 
     unsigned short port() const { return m_port; }
+    pid_t pid() const { return m_pid; }
     bool running() const;
     // The server's stderr so far (its log).
     std::string log() const;

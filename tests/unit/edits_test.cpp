@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "edits/detail_outline.hpp"
 #include "edits/partition_check.hpp"
 #include "edits/workspace.hpp"
 #include "geo/geos.hpp"
@@ -406,4 +407,62 @@ TEST(EditsUnit, ChangesAreTrackedSinceConstruction) {
     EXPECT_TRUE(ws.created().empty());
     EXPECT_TRUE(ws.deleted().empty());
     EXPECT_PARTITION(ws, original);
+}
+
+TEST(EditsUnit, AnEdgeBentBySnapRoundingTakesInTheFeatureAcrossIt) {
+    // B's edge along C runs 0.4 cm below the tip of a notch of B: noding B bends that edge through
+    // the tip. Reshaping A (which involves B but not C at first) must then take C in, so that C
+    // receives the same bend, rather than tear the partition along B and C.
+    std::vector<Feature> original = {
+        feat(1, box(99, 100.5, 100, 101)),
+        feat(2, poly({{100, 100}, {110, 100.01}, {110, 101}, {106.01, 101}, {106, 100.01}, {105.99, 101}, {100, 101}})),
+        feat(3, poly({{100, 99}, {110, 99}, {110, 100.01}, {100, 100}})),
+        feat(4, poly({{105.99, 101}, {106, 100.01}, {106.01, 101}}))};
+    Workspace ws(tile, original);
+    EXPECT_APPLIED(ws.reshape(1, rings(box(99, 100.5, 100.1, 101))));
+    EXPECT_PARTITION(ws, original);
+    EXPECT_TRUE(ws.geometry_changed().count(3));
+    EXPECT_EQ(ws.created().size(), 1u);  // B, pinched at the notch's tip, falls in two
+    EXPECT_FALSE(ws.geometry_changed().count(4));
+}
+
+TEST(EditsUnit, AnEditThatWouldMoveTheOutlineOfTheLoadedRegionIsRefused) {
+    // A's lower edge passes 0.4 cm above a vertex of B, across a thin gap between them that
+    // belongs to no feature loaded: any edit noding them together would close that gap.
+    std::vector<Feature> original = {feat(1, poly({{100, 100}, {110, 100.01}, {110, 101}, {100, 101}})),
+                                     feat(2, poly({{100, 99}, {110, 99}, {110, 100.01}, {104, 100}, {100, 100}}))};
+    Workspace ws(tile, original);
+    expect_refused(ws.split(1, line({{108, 95}, {108, 105}}), {}), "geometry",
+                   "too close to features outside the loaded region");
+    EXPECT_TRUE(ws.geometry_changed().empty());
+    EXPECT_APPLIED(ws.set_class(1, "CS1.1.1.1", ""));
+}
+
+TEST(EditsUnit, OutlinesCompareExactly) {
+    using tessera::edits::detail::make_segment;
+    using tessera::edits::detail::outline_of;
+    using tessera::edits::detail::same_points;
+    // Two squares side by side, the right one with an extra vertex where the left one has none
+    // (a T-junction on their shared edge, and another on the outline).
+    const RingsCm left{{{0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}}};
+    const RingsCm right{{{10, 0}, {20, 0}, {20, 10}, {10, 10}, {10, 5}, {10, 0}}};
+    const RingsCm whole{{{0, 0}, {20, 0}, {20, 10}, {0, 10}, {0, 0}}};
+    EXPECT_TRUE(same_points(outline_of({&left, &right}), outline_of({&whole})));
+    EXPECT_FALSE(same_points(outline_of({&left}), outline_of({&whole})));
+    // The same line cut differently is the same set of points; a bend is not.
+    EXPECT_TRUE(same_points({make_segment({0, 0}, {10, 0})}, {make_segment({10, 0}, {4, 0}), make_segment({0, 0}, {4, 0})}));
+    EXPECT_FALSE(same_points({make_segment({0, 0}, {1000, 1})}, {make_segment({0, 0}, {400, 0}), make_segment({400, 0}, {1000, 1})}));
+    // A hole is part of the outline.
+    const RingsCm holed{{{0, 0}, {30, 0}, {30, 30}, {0, 30}, {0, 0}}, {{10, 10}, {10, 20}, {20, 20}, {20, 10}, {10, 10}}};
+    const RingsCm filler{{{10, 10}, {20, 10}, {20, 20}, {10, 20}, {10, 10}}};
+    const RingsCm square{{{0, 0}, {30, 0}, {30, 30}, {0, 30}, {0, 0}}};
+    EXPECT_EQ(outline_of({&holed}).size(), 8u);
+    EXPECT_TRUE(same_points(outline_of({&holed, &filler}), outline_of({&square})));
+}
+
+TEST(EditsUnit, FeaturesThatAreNotAPartitionAreNamed) {
+    std::vector<Feature> overlapping = {feat(1, box(100, 100, 110, 110)), feat(2, box(105, 100, 120, 110))};
+    Workspace ws(tile, overlapping);
+    expect_refused(ws.reshape(2, rings(box(108, 100, 120, 110))), "geometry", "features 1 and 2 overlap");
+    EXPECT_TRUE(ws.geometry_changed().empty());
 }

@@ -130,9 +130,10 @@ export class Editor {
         break;
       case 'change': {
         const c = msg.change!;
+        // The state even from a duplicate: the push of our own change is the one that carries it.
+        if (c.state) this.m_host.tileStateChanged(c.tileKey ?? '', c.state);
         const res = this.sync.change(c);
         if (!res) break;
-        if (c.state) this.m_host.tileStateChanged(c.tileKey ?? '', c.state);
         const mine = toNum(c.authorId) === this.m_me && this.m_me !== 0;
         if (!mine) this.m_host.view.features.flash(res.upserted.map((f) => f.id));
         this.ui.afterModelChange();

@@ -1,9 +1,16 @@
 // Keeps the tile model in step with the server: snapshots, acks and live changes applied in
 // tile-sequence order, duplicates ignored, a gap answered by a resync. The map layer is
 // updated from the model here, so everything drawn is a state the server sent.
-import type { FeatureLayer } from '../features';
-import { toNum, type WireInt } from '../geometry';
-import { TileModel, type ApplyResult, type Rejected, type SnapshotLike, type WireFeatureLike } from './model';
+import { toNum, type WireInt } from '../geometry.js';
+import { TileModel, type ApplyResult, type ModelFeature, type Rejected, type SnapshotLike, type WireFeatureLike } from './model.js';
+
+/** What the sync draws on (the map's FeatureLayer; a stub in tests). */
+export interface LayerLike {
+  setTile(key: string, features: ModelFeature[]): void;
+  removeTile(key: string): void;
+  upsert(f: ModelFeature): void;
+  remove(id: number): void;
+}
 
 export interface ChangeLike {
   tileKey?: string | null;
@@ -24,7 +31,7 @@ export class TileSync {
   /** Per tile, sequence numbers already applied beyond a gap. */
   private readonly m_ahead = new Map<string, Set<number>>();
 
-  constructor(private readonly m_layer: FeatureLayer, private readonly m_handlers: SyncHandlers) {}
+  constructor(private readonly m_layer: LayerLike, private readonly m_handlers: SyncHandlers) {}
 
   lastSeq(tile: string): number {
     return this.model.tile(tile)?.seq ?? 0;

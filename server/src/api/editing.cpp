@@ -1,6 +1,7 @@
 #include "api/editing.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <set>
 
@@ -202,13 +203,13 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         ops.push_back(std::move(d));
     }
 
-    store::EditTransaction tx(s.db, s.project, key->str());
+    store::EditTransaction tx(s.db, s.project, key->str(), cs.id());
     if (!tx.tile()) {
         return fail({ErrorKind::not_found, "tile " + key->str() + " does not exist in project " + s.project.name,
                      "change_set.tile_key"});
     }
     // Idempotency: a change set already applied gets its first outcome again.
-    if (auto previous = tx.previous_outcome(cs.id())) {
+    if (const auto& previous = tx.previous_outcome()) {
         v1::ServerMessage m;
         m.ParseFromString(*previous);
         m.set_request_id(request_id);
@@ -365,6 +366,34 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         if (id > 0) deletes.push_back(id);
     auto written =
         tx.write(user.user_id, cs.id(), static_cast<std::size_t>(cs.ops_size()), writes, deletes, s.lease_seconds);
+    // The new state of what was written, from the workspace (no need to read it back).
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    std::vector<store::StoredFeature> states;
+    std::vector<std::int64_t> created;
+    for (std::size_t i = 0; i < written.rows.size() && i < writes.size(); ++i) {
+        const auto& row = written.rows[i];
+        const auto& w = writes[i];
+        store::StoredFeature f;
+        f.id = row.id;
+        f.version = row.version;
+        f.code_cs = w.code_cs;
+        f.code_us = w.code_us;
+        f.reviewed = w.reviewed;
+        if (auto it = loaded.find(row.given); it != loaded.end()) {
+            f.wkb = w.wkb ? *w.wkb : it->second.wkb;
+            f.pred_cs = it->second.pred_cs;
+            f.pred_us = it->second.pred_us;
+            f.pred_confidence = it->second.pred_confidence;
+        } else {
+            f.wkb = w.wkb.value_or(std::string());
+            created.push_back(row.id);
+        }
+        f.updated_at_ms = now_ms;
+        f.author = user.username;
+        states.push_back(std::move(f));
+    }
 
     v1::ServerMessage ack;
     ack.set_request_id(request_id);
@@ -373,9 +402,9 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
     a->set_tile_key(key->str());
     a->set_seq(static_cast<std::uint64_t>(written.seq));
     a->set_merged(merged);
-    for (const auto& f : written.features) fill_feature(f, ox, oy, *a->add_features());
+    for (const auto& f : states) fill_feature(f, ox, oy, *a->add_features());
     for (auto id : written.deleted) a->add_deleted(id);
-    for (const auto& [temp, id] : written.created) a->add_created(id);
+    for (auto id : created) a->add_created(id);
     std::string ack_bytes = encode(ack);
     tx.record_outcome(cs.id(), user.user_id, written.seq, static_cast<std::size_t>(cs.ops_size()), ack_bytes);
     tx.commit();  // acknowledged means durable: the ack leaves only after this
@@ -385,9 +414,9 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
     change.change_set = cs.id();
     change.author_id = user.user_id;
     change.author = user.username;
-    change.at_ms = written.features.empty() ? 0 : written.features.front().updated_at_ms;
-    change.state = tx.tile()->state;
-    change.features = std::move(written.features);
+    change.at_ms = now_ms;
+    change.state = written.state;
+    change.features = std::move(states);
     change.deleted = std::move(written.deleted);
     out.frames.push_back(std::move(ack_bytes));
     out.tile = key->str();

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "edits/detail_convert.hpp"
+#include "edits/detail_outline.hpp"
 
 namespace tessera::edits::detail {
 
@@ -131,7 +132,7 @@ double Arrangement::Edge::length() const {
 
 Arrangement::Arrangement(const geo::Context& ctx, const PointCm& origin, const std::vector<const GEOSGeometry*>& old,
                          const std::vector<EnvelopeCm>& old_envelopes, std::vector<Geom> lines)
-    : m_ctx(ctx), m_origin(origin), m_old(old) {
+    : m_ctx(ctx), m_origin(origin) {
     for (const auto* g : old) append_rings_as_lines(ctx, g, lines);
     Geom all = geo::make_collection(ctx, GEOS_MULTILINESTRING, std::move(lines));
     // One snap-rounded noding of everything: intersections land on the grid and every edge
@@ -246,33 +247,26 @@ Geom Arrangement::union_of(const std::vector<std::size_t>& faces) const {
     return m_ctx.own(GEOSUnaryUnion_r(m_ctx.handle(), all.get()), "joining faces");
 }
 
-bool Arrangement::covers_old_region_exactly(const std::vector<std::int64_t>& old_area2) const {
+bool Arrangement::old_region_intact(const std::vector<const geo::RingsCm*>& old_rings) const {
     std::int64_t before = 0, after = 0;
-    for (auto a : old_area2) before += a;
-    std::vector<Geom> owned;
-    for (const auto& f : m_faces) {
-        if (f.owner < 0) continue;
-        after += f.area2;
-        owned.push_back(m_ctx.clone(f.geom.get()));
+    for (const auto* r : old_rings) before += polygon_area2(*r);
+    for (const auto& f : m_faces)
+        if (f.old_owner >= 0) after += f.area2;
+    if (before != after) return false;  // the cheap, common answer
+    std::vector<Segment> outline;
+    for (const auto& e : m_edges) {
+        int inside = 0;
+        for (int side : e.faces)
+            if (side >= 0 && m_faces[static_cast<std::size_t>(side)].old_owner >= 0) ++inside;
+        if (inside == 1) outline.push_back(make_segment(e.a, e.b));
     }
-    if (owned.empty()) return m_old.empty();
-    std::vector<Geom> old;
-    old.reserve(m_old.size());
-    for (const auto* g : m_old) old.push_back(m_ctx.clone(g));
-    Geom old_all = collection_of(m_ctx, std::move(old));
-    Geom new_all = collection_of(m_ctx, std::move(owned));
-    // Old features may meet at T-junctions (a vertex of one inside an edge of the other), which
-    // the coverage union cannot take: the general union, exact here since nothing crosses.
-    Geom old_union = m_ctx.own(GEOSUnaryUnion_r(m_ctx.handle(), old_all.get()), "union of the old features");
-    Geom new_union = m_ctx.own(GEOSCoverageUnion_r(m_ctx.handle(), new_all.get()), "union of the new features");
-    const char same = GEOSEquals_r(m_ctx.handle(), old_union.get(), new_union.get());
-    if (same != 1 || before != after) {
-        Geom d = m_ctx.own(GEOSSymDifference_r(m_ctx.handle(), old_union.get(), new_union.get()), "x");
-        std::fprintf(stderr, "DEBUG area %lld vs %lld symdiff %s\n", (long long)before, (long long)after, m_ctx.to_wkt(d.get(), 3).substr(0, 600).c_str());
-        for (size_t i = 0; i < m_old.size(); ++i) std::fprintf(stderr, "  old %zu: %s\n", i, m_ctx.to_wkt(m_old[i], 0).substr(0, 300).c_str());
-    }
-    if (same == 2) throw GeosError("comparing unions: " + m_ctx.last_error());
-    return same == 1;
+    return same_points(outline_of(old_rings), std::move(outline));
+}
+
+bool Arrangement::owners_match_old_region() const {
+    for (const auto& f : m_faces)
+        if ((f.owner >= 0) != (f.old_owner >= 0)) return false;
+    return true;
 }
 
 }  // namespace tessera::edits::detail

@@ -63,11 +63,14 @@ public:
     // The union of faces that share edges exactly, as one polygon (local coordinates).
     geo::Geom union_of(const std::vector<std::size_t>& faces) const;
 
-    // Whether the region covered by the owned faces is exactly the region the old features
+    // Whether the faces lying in old features cover exactly the region the old features
     // covered: snap-rounding may bend an edge that passes within half a centimetre of a vertex,
-    // and on the outer boundary of the involved features that would tear the partition with
-    // the features around them.
-    bool covers_old_region_exactly(const std::vector<std::int64_t>& old_area2) const;
+    // and on the outline of the features involved that would tear the partition with the
+    // features around them. Exact (integer areas and segments).
+    bool old_region_intact(const std::vector<const geo::RingsCm*>& old_rings) const;
+
+    // Whether exactly the faces lying in old features have an owner: what every edit must leave.
+    bool owners_match_old_region() const;
 
 private:
     std::int64_t group_area2(const std::vector<std::size_t>& group) const;
@@ -76,7 +79,6 @@ private:
 
     const geo::Context& m_ctx;
     geo::PointCm m_origin;
-    std::vector<const GEOSGeometry*> m_old;
     std::vector<Face> m_faces;
     std::vector<Edge> m_edges;
 };

@@ -41,7 +41,7 @@ struct Involved {
     std::vector<std::int64_t> ids;
     std::vector<const GEOSGeometry*> geoms;
     std::vector<EnvelopeCm> envelopes;
-    std::vector<std::int64_t> area2;
+    std::vector<const geo::RingsCm*> rings;
     int index_of(std::int64_t id) const;
 };
 
@@ -95,6 +95,7 @@ struct Workspace::Impl {
                                    const std::function<std::vector<geo::Geom>()>& lines,
                                    const detail::PointSet& input_vertices, const detail::Classify& classify,
                                    const detail::Finish& finish, std::int64_t* created_id);
+    OpError unexplained_failure(const detail::Involved& involved);
     std::optional<OpError> apply(const detail::Involved& involved, std::vector<detail::Output> outputs,
                                  std::int64_t* created_id);
 

@@ -2,7 +2,6 @@
 // detail_arrangement.hpp) and lets rebuild() turn them into features.
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -71,14 +70,17 @@ std::optional<OpError> Workspace::Impl::rebuild(const EnvelopeCm& region, const 
                                                 std::int64_t* created_id) {
     std::size_t previous = std::numeric_limits<std::size_t>::max();
     EnvelopeCm reach = region.grown(near_cm);
+    Involved widest;
     for (int attempt = 0; attempt < 3; ++attempt) {
         Involved inv = attempt < 2 ? involve(reach) : involve_all();
         if (inv.ids.size() == previous) continue;  // nothing more to take in
         previous = inv.ids.size();
+        widest = inv;
         for (const auto& e : inv.envelopes) reach.expand(e);
         reach = reach.grown(near_cm);
 
         Arrangement arr(ctx, origin, inv.geoms, inv.envelopes, lines());
+        if (!arr.old_region_intact(inv.rings)) continue;
         std::vector<Slot> slots(inv.ids.size());
         for (std::size_t i = 0; i < inv.ids.size(); ++i) {
             const Feature& f = features.at(inv.ids[i]);
@@ -100,7 +102,8 @@ std::optional<OpError> Workspace::Impl::rebuild(const EnvelopeCm& region, const 
         }
         if (auto err = arr.resolve_given_up([&](int o) { return slots[static_cast<std::size_t>(o)].takes_no_given_up; }))
             return OpError{"geometry", *err};
-        if (!arr.covers_old_region_exactly(inv.area2)) { std::fprintf(stderr, "DEBUG attempt %d failed boundary (%zu involved)\n", attempt, inv.ids.size()); continue; }
+        if (!arr.owners_match_old_region())
+            throw GeosError("the edit left part of the features' region without an owner");
 
         std::vector<std::vector<Piece>> pieces(slots.size());
         for (std::size_t s = 0; s < slots.size(); ++s) {
@@ -126,6 +129,26 @@ std::optional<OpError> Workspace::Impl::rebuild(const EnvelopeCm& region, const 
         }
         return apply(inv, finish(slots, pieces), created_id);
     }
+    return unexplained_failure(widest);
+}
+
+OpError Workspace::Impl::unexplained_failure(const Involved& inv) {
+    // The outline of the features could not be kept: either the features handed in are not a
+    // partition (say so, it is not the edit's fault), or an edge on the outline of the loaded
+    // region passes too close to a vertex.
+    for (std::size_t i = 0; i < inv.ids.size(); ++i) {
+        const std::string why = detail::invalid_reason_m(ctx, inv.geoms[i], origin);
+        if (!why.empty())
+            return OpError{"geometry", "feature " + id_text(inv.ids[i]) + " is not a valid polygon (" + why +
+                                           "): the tile needs repair before this edit"};
+    }
+    for (std::size_t i = 0; i < inv.ids.size(); ++i)
+        for (std::size_t j = i + 1; j < inv.ids.size(); ++j) {
+            if (!inv.envelopes[i].intersects(inv.envelopes[j])) continue;
+            if (GEOSRelatePattern_r(ctx.handle(), inv.geoms[i], inv.geoms[j], "2********") == 1)
+                return OpError{"geometry", "features " + id_text(inv.ids[i]) + " and " + id_text(inv.ids[j]) +
+                                               " overlap: the tile needs repair before this edit"};
+        }
     return OpError{"geometry", "the edit is too close to features outside the loaded region"};
 }
 
@@ -331,7 +354,7 @@ std::optional<OpError> Workspace::Impl::draw(const RingsCm& geometry, const std:
         for (std::size_t i = 0; i < arr.size(); ++i) {
             auto& f = arr.face(i);
             if (inside.contains(f.inside.get())) {
-                if (f.old_owner < 0) { std::fprintf(stderr, "DEBUG beyond: face area2 %lld at %s\n", (long long)f.area2, ctx.to_wkt(f.geom.get()).c_str()); return beyond_loaded(); }
+                if (f.old_owner < 0) return beyond_loaded();
                 f.owner = self;
                 any = true;
             } else {

@@ -1,5 +1,6 @@
 #include "edits/workspace.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -65,6 +66,7 @@ Workspace::Impl::Impl(const tiles::Box& tile, std::vector<Feature> initial, Limi
     }
     for (auto& f : initial) {
         const std::int64_t id = f.id;
+        next_id = std::min(next_id, id - 1);  // new ids never collide with ids handed in
         envelopes[id] = detail::envelope_of(f.rings);
         features[id] = std::move(f);
     }
@@ -152,7 +154,7 @@ Involved Workspace::Impl::involve(const EnvelopeCm& region) {
         inv.ids.push_back(id);
         inv.geoms.push_back(geom(id));
         inv.envelopes.push_back(e);
-        inv.area2.push_back(detail::polygon_area2(f.rings));
+        inv.rings.push_back(&f.rings);
     }
     return inv;
 }
@@ -216,8 +218,8 @@ std::optional<OpError> Workspace::Impl::apply(const Involved& involved, std::vec
             envelopes[id] = detail::envelope_of(o.feature.rings);
             if (built[i]) {
                 geoms[id] = std::move(built[i]);
-            } else if (it == features.end()) {
-                geoms.erase(id);
+            } else {
+                geoms.erase(id);  // rebuilt on next use
             }
             features[id] = std::move(o.feature);
             refresh(id);

@@ -4,14 +4,12 @@
 #include <stdexcept>
 
 #include "store/connection.hpp"
+#include "store/queries.hpp"
 
 namespace tessera::store {
 namespace {
 
-constexpr const char* feature_columns =
-    "f.id, f.version, f.code_cs, f.code_us, ST_AsBinary(f.geom), f.reviewed, coalesce(f.pred_cs, ''), "
-    "coalesce(f.pred_us, ''), f.pred_confidence, (extract(epoch FROM f.updated_at) * 1000)::bigint, "
-    "coalesce(u.username, '') FROM feature f LEFT JOIN app_user u ON u.id = f.author_id ";
+constexpr const char* feature_columns = TESSERA_FEATURE_COLUMNS;
 
 StoredFeature feature_from(const pqxx::row& r) {
     StoredFeature f;
@@ -35,10 +33,35 @@ std::string id_array(const std::vector<std::int64_t>& ids) {
     return out + "}";
 }
 
-std::string json_ids(const std::vector<std::int64_t>& ids) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
-    return out + "]";
+// A PostgreSQL array literal of strings (NULL for nullopt). Elements are quoted; our values
+// (checked codes, hex) hold no quote or backslash, which are escaped all the same.
+std::string text_array(const std::vector<std::optional<std::string>>& values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) out += ',';
+        if (!values[i]) {
+            out += "NULL";
+            continue;
+        }
+        out += '"';
+        for (char c : *values[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
+std::string hex_of(const std::string& bytes) {
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
 }
 
 }  // namespace
@@ -49,19 +72,17 @@ struct EditTransaction::Impl {
     ProjectRecord project;
     std::string key;
     std::optional<TileRecord> tile;
+    std::optional<std::string> previous;
 
     Impl(Database& db, const ProjectRecord& p, const std::string& k)
         : conn(db.acquire()), tx(conn->pq()), project(p), key(k) {}
 };
 
-EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key)
+EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key,
+                                 const std::string& change_set_id)
     : m_impl(std::make_unique<Impl>(db, project, tile_key)) {
-    auto& tx = m_impl->tx;
     // The tile row lock serialises every writer of this tile, whatever instance it runs in.
-    auto r = tx.exec_params(
-        "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence FROM tile "
-        "WHERE project_id = $1 AND key = $2 FOR UPDATE",
-        project.id, tile_key);
+    auto r = m_impl->tx.exec_prepared(q::edit_lock_tile, project.id, tile_key, change_set_id);
     if (!r.empty()) {
         TileRecord t;
         t.key = r[0][0].as<std::string>();
@@ -71,6 +92,7 @@ EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, con
         t.seq = r[0][4].as<std::int64_t>();
         t.feature_count = r[0][5].as<int>();
         m_impl->tile = t;
+        if (!r[0][6].is_null()) m_impl->previous = pqxx::binarystring(r[0][6]).str();
     }
 }
 
@@ -78,24 +100,15 @@ EditTransaction::~EditTransaction() = default;
 
 const std::optional<TileRecord>& EditTransaction::tile() const { return m_impl->tile; }
 
-std::optional<std::string> EditTransaction::previous_outcome(const std::string& change_set_id) {
-    auto r = m_impl->tx.exec_params("SELECT outcome FROM change_set WHERE project_id = $1 AND id = $2",
-                                    m_impl->project.id, change_set_id);
-    if (r.empty()) return std::nullopt;
-    return pqxx::binarystring(r[0][0]).str();
-}
+const std::optional<std::string>& EditTransaction::previous_outcome() const { return m_impl->previous; }
 
 std::vector<StoredFeature> EditTransaction::load(const std::vector<std::int64_t>& ids,
                                                  const std::optional<tiles::Box>& near, double margin_m) {
     const auto& p = m_impl->project;
     const bool spatial = near.has_value();
     const tiles::Box b = spatial ? *near : tiles::Box{};
-    auto r = m_impl->tx.exec_params(
-        std::string("SELECT ") + feature_columns +
-            "WHERE f.project_id = $1 AND f.tile_key = $2 AND (f.id = ANY($3::bigint[]) OR ($4 AND f.geom && "
-            "ST_MakeEnvelope($5, $6, $7, $8, $9))) ORDER BY f.id FOR UPDATE OF f",
-        p.id, m_impl->key, id_array(ids), spatial, b.min_x - margin_m, b.min_y - margin_m, b.max_x + margin_m,
-        b.max_y + margin_m, p.srid);
+    auto r = m_impl->tx.exec_prepared(q::edit_load, p.id, m_impl->key, id_array(ids), spatial, b.min_x - margin_m,
+                                      b.min_y - margin_m, b.max_x + margin_m, b.max_y + margin_m, p.srid);
     std::vector<StoredFeature> out;
     out.reserve(r.size());
     for (const auto& row : r) out.push_back(feature_from(row));
@@ -137,88 +150,42 @@ std::optional<EditTransaction::Changed> EditTransaction::changed_since(std::int6
 
 EditTransaction::Written EditTransaction::write(int user_id, const std::string& change_set_id, std::size_t ops,
                                                 const std::vector<FeatureWrite>& writes,
-                                                const std::vector<std::int64_t>& deletes,
-                                                unsigned lease_seconds) {
-    auto& tx = m_impl->tx;
-    const auto& p = m_impl->project;
-    const auto& key = m_impl->key;
+                                                const std::vector<std::int64_t>& deletes, unsigned lease_seconds) {
     if (!m_impl->tile) throw std::logic_error("writing to a tile that does not exist");
-    Written out;
-    out.seq = m_impl->tile->seq + 1;
-    std::vector<std::int64_t> ids;
+    const auto& p = m_impl->project;
+    std::vector<std::int64_t> ids, inherit;
+    std::vector<std::optional<std::string>> cs, us, reviewed, geom;
     for (const auto& w : writes) {
-        std::int64_t id = w.id;
-        const pqxx::binarystring wkb(w.wkb ? *w.wkb : std::string());
-        if (w.id > 0) {
-            tx.exec_params(
-                "UPDATE feature SET code_cs = $2, code_us = $3, reviewed = $4, "
-                "geom = CASE WHEN $5 THEN ST_SetSRID(ST_GeomFromWKB($6), $7) ELSE geom END, "
-                "version = version + 1, author_id = $8, updated_at = now() WHERE id = $1",
-                w.id, w.code_cs, w.code_us, w.reviewed, w.wkb.has_value(), wkb, p.srid, user_id);
-        } else {
-            if (!w.wkb) throw std::logic_error("a new feature without geometry");
-            auto r = tx.exec_params1(
-                "INSERT INTO feature (project_id, tile_key, code_cs, code_us, geom, reviewed, author_id, pred_cs, "
-                "pred_us, pred_confidence, prediction_set_id) "
-                "SELECT $1, $2, $3, $4, ST_SetSRID(ST_GeomFromWKB($5), $6), $7, $8, o.pred_cs, "
-                "o.pred_us, o.pred_confidence, o.prediction_set_id "
-                "FROM (SELECT 1) one LEFT JOIN feature o ON o.id = $9 RETURNING id",
-                p.id, key, w.code_cs, w.code_us, wkb, p.srid, w.reviewed, user_id, w.inherit_prediction_from);
-            id = r[0].as<std::int64_t>();
-            out.created.emplace_back(w.id, id);
+        ids.push_back(w.id);
+        inherit.push_back(w.inherit_prediction_from);
+        cs.emplace_back(w.code_cs);
+        us.emplace_back(w.code_us);
+        reviewed.emplace_back(w.reviewed ? "t" : "f");
+        geom.push_back(w.wkb ? std::optional<std::string>(hex_of(*w.wkb)) : std::nullopt);
+    }
+    auto r = m_impl->tx.exec_prepared(q::edit_write, p.id, m_impl->key, user_id, change_set_id, static_cast<int>(ops),
+                                      id_array(ids), text_array(cs), text_array(us), text_array(reviewed),
+                                      text_array(geom), id_array(inherit), id_array(deletes), p.srid,
+                                      static_cast<int>(lease_seconds));
+    Written out;
+    for (const auto& row : r) {
+        out.seq = row[3].as<std::int64_t>();
+        if (row[1].is_null()) {
+            out.state = row[4].as<std::string>();
+            continue;
         }
-        tx.exec_params(
-            "INSERT INTO feature_history (feature_id, version, project_id, tile_key, code_cs, code_us, geom, reviewed, "
-            "author_id, tile_seq, change_set, prev_version) "
-            "SELECT id, version, project_id, tile_key, code_cs, code_us, geom, reviewed, author_id, $2, $3, "
-            "CASE WHEN version > 1 THEN version - 1 END FROM feature WHERE id = $1",
-            id, out.seq, change_set_id);
-        ids.push_back(id);
+        out.rows.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<int>()});
     }
-    for (auto id : deletes) {
-        tx.exec_params(
-            "INSERT INTO feature_history (feature_id, version, project_id, tile_key, code_cs, code_us, geom, reviewed, "
-            "author_id, tile_seq, change_set, prev_version) "
-            "SELECT id, version + 1, project_id, tile_key, code_cs, code_us, NULL, reviewed, $2, $3, $4, version "
-            "FROM feature WHERE id = $1",
-            id, user_id, out.seq, change_set_id);
-        tx.exec_params("DELETE FROM feature WHERE id = $1", id);
-        out.deleted.push_back(id);
-    }
-    const auto state_before = m_impl->tile->state;
-    auto t = tx.exec_params1(
-        "UPDATE tile SET seq = $3, state = CASE WHEN state = 'todo' THEN 'in_progress'::tile_state ELSE state END, "
-        "feature_count = feature_count + $4, updated_at = now() WHERE project_id = $1 AND key = $2 RETURNING state::text",
-        p.id, key, out.seq, static_cast<int>(out.created.size()) - static_cast<int>(deletes.size()));
+    out.deleted = deletes;
     m_impl->tile->seq = out.seq;
-    m_impl->tile->state = t[0].as<std::string>();
-    tx.exec_params(
-        "INSERT INTO event (project_id, tile_key, tile_seq, kind, actor_id, payload) VALUES ($1, $2, $3, 'change_set', "
-        "$4, jsonb_build_object('change_set', $5::text, 'ops', $6::int, 'written', $7::jsonb, 'deleted', $8::jsonb, "
-        "'state_from', $9::text, 'state_to', $10::text))",
-        p.id, key, out.seq, user_id, change_set_id, static_cast<int>(ops), json_ids(ids), json_ids(deletes),
-        state_before, m_impl->tile->state);
-    tx.exec_params(
-        "UPDATE tile_lease SET expires_at = now() + make_interval(secs => $4) WHERE project_id = $1 AND tile_key = $2 "
-        "AND user_id = $3",
-        p.id, key, user_id, static_cast<int>(lease_seconds));
-    tx.exec_params("SELECT pg_notify($1, $2)", tile_channel,
-                   std::to_string(p.id) + " " + key + " " + std::to_string(out.seq));
-    if (!ids.empty()) {
-        auto r = tx.exec_params(std::string("SELECT ") + feature_columns + "WHERE f.id = ANY($1::bigint[]) ORDER BY f.id",
-                                id_array(ids));
-        for (const auto& row : r) out.features.push_back(feature_from(row));
-    }
+    m_impl->tile->state = out.state;
     return out;
 }
 
 void EditTransaction::record_outcome(const std::string& change_set_id, int user_id, std::int64_t seq, std::size_t ops,
                                      const std::string& outcome) {
-    m_impl->tx.exec_params(
-        "INSERT INTO change_set (project_id, id, tile_key, user_id, tile_seq, ops, outcome) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        m_impl->project.id, change_set_id, m_impl->key, user_id, seq, static_cast<int>(ops),
-        pqxx::binarystring(outcome));
+    m_impl->tx.exec_prepared(q::edit_record_outcome, m_impl->project.id, change_set_id, m_impl->key, user_id, seq,
+                             static_cast<int>(ops), pqxx::binarystring(outcome));
 }
 
 void EditTransaction::record_conflict(const std::string& change_set_id, int user_id,

@@ -61,15 +61,17 @@ struct TileChangeRecord {
 class EditTransaction {
 public:
     // Begins a transaction and locks the tile row; nullopt tile() when the tile does not exist.
-    EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key);
+    // Reads, in the same round trip, the outcome of `change_set_id` if it was applied before.
+    EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key,
+                    const std::string& change_set_id);
     ~EditTransaction();
     EditTransaction(const EditTransaction&) = delete;
     EditTransaction& operator=(const EditTransaction&) = delete;
 
     const std::optional<TileRecord>& tile() const;
 
-    // The encoded outcome of a change set already applied under this id, if any.
-    std::optional<std::string> previous_outcome(const std::string& change_set_id);
+    // The encoded outcome of the change set if it was already applied.
+    const std::optional<std::string>& previous_outcome() const;
 
     // Locks and reads the features of this tile with these ids, and those whose bounding box
     // comes within `margin_m` of `near` (when given), in id order.
@@ -90,12 +92,18 @@ public:
 
     struct Written {
         std::int64_t seq = 0;
-        std::vector<StoredFeature> features;  // new state of every written feature
-        std::vector<std::pair<std::int64_t, std::int64_t>> created;  // temporary id → stored id
+        std::string state;  // the tile's state after the change
+        struct Row {
+            std::int64_t given;  // the caller's id (temporary when <= 0)
+            std::int64_t id;
+            int version;
+        };
+        std::vector<Row> rows;  // in the order of the writes
         std::vector<std::int64_t> deleted;
     };
     // Writes the new versions (history and event included), increments the tile's sequence,
-    // moves a `todo` tile to `in_progress`, renews the author's lease, and queues the NOTIFY.
+    // moves a `todo` tile to `in_progress`, renews the author's lease, and queues the NOTIFY:
+    // one call of the database function tessera_write_change.
     Written write(int user_id, const std::string& change_set_id, std::size_t ops,
                   const std::vector<FeatureWrite>& writes, const std::vector<std::int64_t>& deletes,
                   unsigned lease_seconds);
