@@ -84,10 +84,10 @@ const mf = (id: number, version: number, codeCs: string, reviewed = false): Mode
   ...st(id, version, rect(0, 0, 1, 1), codeCs), tile: 't', reviewed, prediction: null, updatedAtMs: 0, author: '',
 });
 
-test('set_class sends only what changes, and confirms an unchanged class', () => {
+test('set_class sends the choice, and confirms an unchanged class', () => {
   const ops = setClassOps([mf(1, 1, 'CS2.2.1'), mf(2, 1, 'CS1.2.2')], 'CS2.2.1', 'US6.3');
-  assert.deepEqual(ops[0], { setClass: { feature: { id: 1, version: 1 }, codeCs: '', codeUs: 'US6.3' } });
-  assert.deepEqual(ops[1].setClass!.codeCs, 'CS2.2.1');
+  assert.deepEqual(ops[0], { setClass: { feature: { id: 1, version: 1 }, codeCs: 'CS2.2.1', codeUs: 'US6.3' } });
+  assert.deepEqual(setClassOps([mf(2, 1, 'CS1.2.2')], '', 'US6.3'), [{ setClass: { feature: { id: 2, version: 1 }, codeCs: '', codeUs: 'US6.3' } }]);
   assert.deepEqual(setClassOps([mf(3, 2, 'CS2.2.1')], 'CS2.2.1', 'US1.1'), [{ confirm: { feature: { id: 3, version: 2 } } }]);
   assert.deepEqual(setClassOps([mf(3, 2, 'CS2.2.1', true)], 'CS2.2.1', 'US1.1'), []);
 });

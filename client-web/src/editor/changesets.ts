@@ -6,18 +6,19 @@ import { encodeLine, encodeRings, newChangeSetId, opRefs, type WireChangeSet, ty
 
 const ref = (f: ModelFeature): WireRef => ({ id: f.id, version: f.version });
 
+/**
+ * The classes the user chose (an empty code: that dimension not chosen, left as is). Sent as
+ * chosen even where equal to the current code, so that "apply mine again" after a conflict
+ * re-applies the whole choice. Nothing new at all: a confirm, or nothing when reviewed already.
+ */
 export function setClassOps(features: ModelFeature[], codeCs: string, codeUs: string): WireOp[] {
-  return features
-    .filter((f) => (codeCs && codeCs !== f.codeCs) || (codeUs && codeUs !== f.codeUs) || !f.reviewed)
-    .map((f) => ({
-      setClass: {
-        feature: ref(f),
-        // Only what changes: an unchanged dimension goes empty, so a concurrent edit of it merges.
-        codeCs: codeCs && codeCs !== f.codeCs ? codeCs : '',
-        codeUs: codeUs && codeUs !== f.codeUs ? codeUs : '',
-      },
-    }))
-    .map((op) => (op.setClass.codeCs || op.setClass.codeUs ? op : { confirm: { feature: op.setClass.feature } }));
+  const ops: WireOp[] = [];
+  for (const f of features) {
+    const changes = (codeCs && codeCs !== f.codeCs) || (codeUs && codeUs !== f.codeUs);
+    if (changes) ops.push({ setClass: { feature: ref(f), codeCs, codeUs } });
+    else if (!f.reviewed) ops.push({ confirm: { feature: ref(f) } });
+  }
+  return ops;
 }
 
 /** Confirms what is not reviewed yet (confirming a reviewed feature changes nothing). */

@@ -4,14 +4,14 @@
 import { toNum } from '../geometry';
 import type { MapView } from '../map';
 import type { Nomenclature } from '../nomenclature';
-import type { ConnState, TesseraSocket, WireError } from '../socket';
+import { TILE_STATE_NAMES, type ConnState, type TesseraSocket, type WireError } from '../socket';
 import { toast } from '../ui/toast';
 import type { tessera } from '../generated/tessera';
 import { changeSet, confirmOps, groupByTile, drawOp, mergeOp, rebase, reshapeOp, setClassOps, splitOp } from './changesets';
 import { ConflictDialog, conflictView } from './conflict';
 import { History, type Direction } from './history';
 import { decodeFeature, type ModelFeature } from './model';
-import { Outbox, type EntryKind, type OutboxEntry } from './outbox';
+import { Outbox, sessionStore, type EntryKind, type OutboxEntry } from './outbox';
 import type { ClassChoice } from './palette';
 import { TileSync } from './sync';
 import { EditGeometryError, opRefs, sameGeometry, type WireOp } from './wire';
@@ -42,14 +42,6 @@ export interface AckSummary {
 
 const ANSWER_TIMEOUT_MS = 30_000;
 
-function storage(): Storage | null {
-  try {
-    return window.sessionStorage; // per tab, kept across a reload
-  } catch {
-    return null;
-  }
-}
-
 export class Editor {
   readonly sync: TileSync;
   readonly outbox: Outbox;
@@ -64,7 +56,7 @@ export class Editor {
   constructor(private readonly m_host: EditorHost) {
     const layer = m_host.view.features;
     this.sync = new TileSync(layer, { resync: (tile, after) => m_host.socket.resync(tile, after) });
-    this.outbox = new Outbox(storage(), m_host.storageKey);
+    this.outbox = new Outbox(sessionStore(), m_host.storageKey);
     this.m_conflict = new ConflictDialog(m_host.view.map, m_host.nomen);
     this.ui = new EditorUi(m_host, this, this.m_conflict);
     this.m_timer = window.setInterval(() => this.resendOverdue(), 5_000);
@@ -131,7 +123,11 @@ export class Editor {
       case 'change': {
         const c = msg.change!;
         // The state even from a duplicate: the push of our own change is the one that carries it.
-        if (c.state) this.m_host.tileStateChanged(c.tileKey ?? '', c.state);
+        const key = c.tileKey ?? '';
+        if (c.state && TILE_STATE_NAMES[c.state] !== this.m_host.tileState(key)) {
+          this.m_host.tileStateChanged(key, c.state);
+          this.ui.presence.render();
+        }
         const res = this.sync.change(c);
         if (!res) break;
         const mine = toNum(c.authorId) === this.m_me && this.m_me !== 0;

@@ -26,6 +26,15 @@ export interface StorageLike {
   removeItem(key: string): void;
 }
 
+/** The tab's sessionStorage (kept across a reload, not shared with other tabs), if usable. */
+export function sessionStore(): StorageLike | null {
+  try {
+    return (globalThis as { sessionStorage?: StorageLike }).sessionStorage ?? null;
+  } catch {
+    return null;
+  }
+}
+
 interface Stored {
   cs: WireChangeSet;
   label: string;

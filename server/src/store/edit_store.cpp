@@ -107,8 +107,9 @@ std::vector<StoredFeature> EditTransaction::load(const std::vector<std::int64_t>
     const auto& p = m_impl->project;
     const bool spatial = near.has_value();
     const tiles::Box b = spatial ? *near : tiles::Box{};
-    auto r = m_impl->tx.exec_prepared(q::edit_load, p.id, m_impl->key, id_array(ids), spatial, b.min_x - margin_m,
-                                      b.min_y - margin_m, b.max_x + margin_m, b.max_y + margin_m, p.srid);
+    auto r = spatial ? m_impl->tx.exec_prepared(q::edit_load_near, p.id, m_impl->key, b.min_x - margin_m,
+                                                b.min_y - margin_m, b.max_x + margin_m, b.max_y + margin_m, p.srid)
+                     : m_impl->tx.exec_prepared(q::edit_load_ids, p.id, m_impl->key, id_array(ids));
     std::vector<StoredFeature> out;
     out.reserve(r.size());
     for (const auto& row : r) out.push_back(feature_from(row));

@@ -73,8 +73,8 @@ public:
     // The encoded outcome of the change set if it was already applied.
     const std::optional<std::string>& previous_outcome() const;
 
-    // Locks and reads the features of this tile with these ids, and those whose bounding box
-    // comes within `margin_m` of `near` (when given), in id order.
+    // Locks and reads, in id order, the features of this tile whose bounding box comes within
+    // `margin_m` of `near` when it is given, else those with these ids.
     std::vector<StoredFeature> load(const std::vector<std::int64_t>& ids, const std::optional<tiles::Box>& near,
                                     double margin_m);
     // Every feature of the tile, locked.
