@@ -155,6 +155,17 @@ TEST_F(EditE2e, SameAspectGivesOneAckAndOneConflict) {
     pqxx::connection c(m_db->url());
     pqxx::work tx(c);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM conflict")[0].as<int>(), 1);
+    // Leads see it; contributors may not.
+    EXPECT_EQ(http_request(port(), "GET", "/api/v1/conflicts?tile=0880_6840", "", bearer(token())).status, 403);
+    std::string out;
+    ASSERT_EQ(run_tessera({"user", "add", "sophie", "--role", "lead", "--password", "long enough", "--database-url",
+                           m_db->url()},
+                          &out),
+              0);
+    auto seen = http_request(port(), "GET", "/api/v1/conflicts?tile=0880_6840", "",
+                             bearer(login_token(port(), "sophie", "long enough")));
+    ASSERT_EQ(seen.status, 200) << seen.body;
+    EXPECT_NE(seen.body.find("\"change_set\":\"b-1\""), std::string::npos) << seen.body;
     EXPECT_EQ(tx.exec_params1("SELECT code_cs FROM feature WHERE id = $1", field.id())[0].as<std::string>(), "CS2.2.1");
 }
 

@@ -168,6 +168,23 @@ HttpResponse tiles_in_bbox(Services& s, const HttpRequest& req) {
     return json_response(200, {{"tiles", tiles}}, route);
 }
 
+// Conflicts are for leads (and admins) to see where people collide.
+HttpResponse conflicts(Services& s, const HttpRequest& req, const auth::Principal& who) {
+    const std::string route = "conflicts";
+    if (who.role != auth::Role::lead && who.role != auth::Role::admin)
+        return error_response(ErrorKind::forbidden, "conflicts are visible to leads", route);
+    std::string tile = query_param(req.target, "tile").value_or("");
+    if (!tile.empty()) {
+        std::string why;
+        if (!tiles::parse_key(tile, &why)) return error_response(ErrorKind::invalid_argument, why, route);
+    }
+    json list = json::array();
+    for (const auto& c : s.edits.conflicts(s.project, tile, 500))
+        list.push_back({{"id", c.id}, {"tile", c.tile_key}, {"change_set", c.change_set}, {"user", c.username},
+                        {"features", c.feature_ids}, {"message", c.message}, {"at", iso_time(c.at_ms)}});
+    return json_response(200, {{"conflicts", list}}, route);
+}
+
 HttpResponse file_response(const std::filesystem::path& file, const std::string& route, bool immutable) {
     static const std::pair<const char*, const char*> types[] = {
         {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
@@ -281,6 +298,7 @@ HttpResponse route(Services& s, const HttpRequest& req) {
         if (path == "/api/v1/project") return json_response(200, project_json(s), "project");
         if (path == "/api/v1/nomenclature") return json_response(200, nomenclature_json(s.nomenclature), "nomenclature");
         if (path == "/api/v1/tiles") return tiles_in_bbox(s, req);
+        if (path == "/api/v1/conflicts") return conflicts(s, req, *principal);
         return error_response(ErrorKind::not_found, "no such API endpoint: " + path.substr(0, 100), "api");
     }
     if (!get) return error_response(ErrorKind::invalid_argument, req.method + " is not supported here", "static");

@@ -251,6 +251,37 @@ std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const Proj
     return out;
 }
 
+std::vector<EditStore::ConflictRecord> EditStore::conflicts(const ProjectRecord& project, const std::string& tile_key,
+                                                           std::size_t limit) {
+    auto conn = m_db.acquire();
+    pqxx::read_transaction tx(conn->pq());
+    auto r = tx.exec_params(
+        "SELECT c.id, c.tile_key, c.change_set, u.username, array_to_string(c.feature_ids, ','), c.message, "
+        "(extract(epoch FROM c.at) * 1000)::bigint FROM conflict c JOIN app_user u ON u.id = c.user_id "
+        "WHERE c.project_id = $1 AND ($2 = '' OR c.tile_key = $2) ORDER BY c.id DESC LIMIT $3",
+        project.id, tile_key, static_cast<long long>(limit));
+    std::vector<ConflictRecord> out;
+    for (const auto& row : r) {
+        ConflictRecord c;
+        c.id = row[0].as<std::int64_t>();
+        c.tile_key = row[1].as<std::string>();
+        c.change_set = row[2].as<std::string>();
+        c.username = row[3].as<std::string>();
+        std::string ids = row[4].as<std::string>();
+        std::size_t pos = 0;
+        while (pos < ids.size()) {
+            auto comma = ids.find(',', pos);
+            c.feature_ids.push_back(std::stoll(ids.substr(pos, comma - pos)));
+            if (comma == std::string::npos) break;
+            pos = comma + 1;
+        }
+        c.message = row[5].as<std::string>();
+        c.at_ms = row[6].as<std::int64_t>();
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 EditStore::LeaseState EditStore::claim_lease(const ProjectRecord& project, const std::string& tile_key, int user_id,
                                              unsigned seconds) {
     auto conn = m_db.acquire();

@@ -128,6 +128,18 @@ public:
     std::optional<std::vector<TileChangeRecord>> changes_after(const ProjectRecord& project, const std::string& tile_key,
                                                                std::int64_t after_seq, std::size_t limit);
 
+    struct ConflictRecord {
+        std::int64_t id = 0;
+        std::string tile_key;
+        std::string change_set;
+        std::string username;
+        std::vector<std::int64_t> feature_ids;
+        std::string message;
+        std::int64_t at_ms = 0;
+    };
+    // The most recent conflicts, of one tile or (empty key) of the project.
+    std::vector<ConflictRecord> conflicts(const ProjectRecord& project, const std::string& tile_key, std::size_t limit);
+
     struct LeaseState {
         int user_id = 0;
         std::string username;
