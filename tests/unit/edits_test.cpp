@@ -86,8 +86,9 @@ std::vector<Feature> grid(int n, double size, double ox = 100, double oy = 100) 
     std::vector<Feature> out;
     for (int j = 0; j < n; ++j)
         for (int i = 0; i < n; ++i)
-            out.push_back(feat(j * n + i + 1, box(ox + i * size, oy + j * size, ox + (i + 1) * size, oy + (j + 1) * size),
-                               "CS2.2.1", "US6.1"));
+            out.push_back(feat(j * n + i + 1,
+                               box(ox + i * size, oy + j * size, ox + (i + 1) * size, oy + (j + 1) * size), "CS2.2.1",
+                               "US6.1"));
     return out;
 }
 
@@ -97,15 +98,15 @@ std::string joined(const std::vector<std::string>& v) {
     return s;
 }
 
-#define EXPECT_PARTITION(ws, original) \
-    do { \
+#define EXPECT_PARTITION(ws, original)                                    \
+    do {                                                                  \
         auto problems_ = partition_problems((ws).features(), (original)); \
-        EXPECT_TRUE(problems_.empty()) << joined(problems_); \
+        EXPECT_TRUE(problems_.empty()) << joined(problems_);              \
     } while (0)
 
-#define EXPECT_APPLIED(op) \
-    do { \
-        auto err_ = (op); \
+#define EXPECT_APPLIED(op)                                          \
+    do {                                                            \
+        auto err_ = (op);                                           \
         EXPECT_FALSE(err_) << err_->field << ": " << err_->message; \
     } while (0)
 
@@ -182,7 +183,7 @@ TEST(EditsUnit, ReshapeAcrossSeveralNeighboursDeletesOneAndCutsAnother) {
 
 TEST(EditsUnit, ReshapeGivesUpAreaToTheNeighbourWithTheLongestBorder) {
     // 1 in the middle; 2 on its right (10 m border), 5 on its left, 3 above 1 and 2, 4 below.
-    std::vector<Feature> original = {feat(1, box(0, 0, 10, 10)),  feat(2, box(10, 0, 20, 10)),
+    std::vector<Feature> original = {feat(1, box(0, 0, 10, 10)), feat(2, box(10, 0, 20, 10)),
                                      feat(3, box(-10, 10, 20, 15)), feat(4, box(-10, -5, 20, 0)),
                                      feat(5, box(-10, 0, 0, 10))};
     {
@@ -216,18 +217,20 @@ TEST(EditsUnit, ReshapeGivesUpAreaToTheNeighbourWithTheLongestBorder) {
 TEST(EditsUnit, ReshapeRefusesToLeaveAHoleThatNothingBorders) {
     auto original = grid(3, 10);
     Workspace ws(tile, original);
-    const std::string with_hole = "POLYGON((880110 6840110, 880120 6840110, 880120 6840120, 880110 6840120, "
-                                  "880110 6840110), (880113 6840113, 880113 6840117, 880117 6840117, 880117 6840113, "
-                                  "880113 6840113))";
+    const std::string with_hole =
+        "POLYGON((880110 6840110, 880120 6840110, 880120 6840120, 880110 6840120, "
+        "880110 6840110), (880113 6840113, 880113 6840117, 880117 6840117, 880117 6840113, "
+        "880113 6840113))";
     expect_refused(ws.reshape(5, rings(with_hole)), "geometry", "hole");
     EXPECT_TRUE(ws.geometry_changed().empty());
     EXPECT_EQ(ws.features().size(), 9u);
 }
 
 TEST(EditsUnit, ReshapeAroundAFilledHole) {
-    const std::string holed = "POLYGON((880100 6840100, 880130 6840100, 880130 6840130, 880100 6840130, "
-                              "880100 6840100), (880110 6840110, 880120 6840110, 880120 6840120, 880110 6840120, "
-                              "880110 6840110))";
+    const std::string holed =
+        "POLYGON((880100 6840100, 880130 6840100, 880130 6840130, 880100 6840130, "
+        "880100 6840100), (880110 6840110, 880120 6840110, 880120 6840120, 880110 6840120, "
+        "880110 6840110))";
     std::vector<Feature> original = {feat(1, holed), feat(2, box(110, 110, 120, 120), "CS2.1.1.1", "US1.1"),
                                      feat(3, box(130, 100, 140, 130))};
     {
@@ -257,9 +260,10 @@ TEST(EditsUnit, ReshapeAroundAFilledHole) {
 }
 
 TEST(EditsUnit, SplitThroughAHoleAndClassesByDecreasingArea) {
-    const std::string holed = "POLYGON((880100 6840100, 880130 6840100, 880130 6840130, 880100 6840130, "
-                              "880100 6840100), (880110 6840110, 880120 6840110, 880120 6840120, 880110 6840120, "
-                              "880110 6840110))";
+    const std::string holed =
+        "POLYGON((880100 6840100, 880130 6840100, 880130 6840130, 880100 6840130, "
+        "880100 6840100), (880110 6840110, 880120 6840110, 880120 6840120, 880110 6840120, "
+        "880110 6840110))";
     std::vector<Feature> original = {feat(1, holed), feat(2, box(110, 110, 120, 120)), feat(3, box(130, 100, 140, 130)),
                                      feat(4, box(100, 130, 140, 140))};
     Workspace ws(tile, original);
@@ -332,9 +336,9 @@ TEST(EditsUnit, DrawOverSeveralFeatures) {
     Workspace ws(tile, original);
     std::int64_t created = 0;
     // Covers all of 5, a band across 4 (cut in two), and strips of 2, 3 and 6.
-    EXPECT_APPLIED(ws.draw(rings(poly({{100, 113}, {110, 113}, {110, 108}, {122, 108}, {122, 120}, {110, 120},
-                                        {110, 117}, {100, 117}})),
-                           "CS1.1.1.1", "US1.1", &created));
+    EXPECT_APPLIED(ws.draw(
+        rings(poly({{100, 113}, {110, 113}, {110, 108}, {122, 108}, {122, 120}, {110, 120}, {110, 117}, {100, 117}})),
+        "CS1.1.1.1", "US1.1", &created));
     EXPECT_PARTITION(ws, original);
     EXPECT_LT(created, 0);
     ASSERT_TRUE(ws.find(created));
@@ -360,8 +364,15 @@ TEST(EditsUnit, BadGeometriesAreRefusedWithTheReason) {
     auto bowtie = rings(poly({{110, 110}, {120, 120}, {120, 110}, {110, 120}}));
     expect_refused(ws.reshape(5, bowtie), "geometry", "Self-intersection");
     expect_refused(ws.reshape(5, rings(box(-5, 110, 120, 120))), "geometry", "leaves the tile");
-    expect_refused(ws.reshape(5, rings(poly({{110, 110}, {112, 109}, {114, 110}, {116, 109}, {118, 110}, {120, 110},
-                                              {121, 115}, {120, 120}, {110, 120}}))),
+    expect_refused(ws.reshape(5, rings(poly({{110, 110},
+                                             {112, 109},
+                                             {114, 110},
+                                             {116, 109},
+                                             {118, 110},
+                                             {120, 110},
+                                             {121, 115},
+                                             {120, 120},
+                                             {110, 120}}))),
                    "geometry", "limit of 8");
     expect_refused(ws.reshape(5, RingsCm{}), "geometry", "empty");
     expect_refused(ws.reshape(5, RingsCm{{}}), "geometry", "empty");
@@ -450,10 +461,13 @@ TEST(EditsUnit, OutlinesCompareExactly) {
     EXPECT_TRUE(same_points(outline_of({&left, &right}), outline_of({&whole})));
     EXPECT_FALSE(same_points(outline_of({&left}), outline_of({&whole})));
     // The same line cut differently is the same set of points; a bend is not.
-    EXPECT_TRUE(same_points({make_segment({0, 0}, {10, 0})}, {make_segment({10, 0}, {4, 0}), make_segment({0, 0}, {4, 0})}));
-    EXPECT_FALSE(same_points({make_segment({0, 0}, {1000, 1})}, {make_segment({0, 0}, {400, 0}), make_segment({400, 0}, {1000, 1})}));
+    EXPECT_TRUE(
+        same_points({make_segment({0, 0}, {10, 0})}, {make_segment({10, 0}, {4, 0}), make_segment({0, 0}, {4, 0})}));
+    EXPECT_FALSE(same_points({make_segment({0, 0}, {1000, 1})},
+                             {make_segment({0, 0}, {400, 0}), make_segment({400, 0}, {1000, 1})}));
     // A hole is part of the outline.
-    const RingsCm holed{{{0, 0}, {30, 0}, {30, 30}, {0, 30}, {0, 0}}, {{10, 10}, {10, 20}, {20, 20}, {20, 10}, {10, 10}}};
+    const RingsCm holed{{{0, 0}, {30, 0}, {30, 30}, {0, 30}, {0, 0}},
+                        {{10, 10}, {10, 20}, {20, 20}, {20, 10}, {10, 10}}};
     const RingsCm filler{{{10, 10}, {20, 10}, {20, 20}, {10, 20}, {10, 10}}};
     const RingsCm square{{{0, 0}, {30, 0}, {30, 30}, {0, 30}, {0, 0}}};
     EXPECT_EQ(outline_of({&holed}).size(), 8u);

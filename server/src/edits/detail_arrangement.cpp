@@ -97,7 +97,9 @@ private:
         if (m_tree) {
             GEOSSTRtree_query_r(
                 m_ctx.handle(), m_tree, g,
-                [](void* item, void* user) { static_cast<std::vector<int>*>(user)->push_back(*static_cast<int*>(item)); },
+                [](void* item, void* user) {
+                    static_cast<std::vector<int>*>(user)->push_back(*static_cast<int*>(item));
+                },
                 &out);
             std::sort(out.begin(), out.end());
             return out;
@@ -219,11 +221,13 @@ std::optional<std::string> Arrangement::give_group(const std::vector<std::size_t
     }
     int best = -1;
     for (std::size_t o = 0; o < border.size(); ++o)
-        if (border[o] > 0 && (best < 0 || border[o] > border[static_cast<std::size_t>(best)])) best = static_cast<int>(o);
+        if (border[o] > 0 && (best < 0 || border[o] > border[static_cast<std::size_t>(best)]))
+            best = static_cast<int>(o);
     if (best < 0) {
         const auto& p = m_faces[group.front()].rings.front().front();
         char where[96];
-        std::snprintf(where, sizeof where, "%.2f %.2f", static_cast<double>(p.x) / 100.0, static_cast<double>(p.y) / 100.0);
+        std::snprintf(where, sizeof where, "%.2f %.2f", static_cast<double>(p.x) / 100.0,
+                      static_cast<double>(p.y) / 100.0);
         return std::string("the area given up near ") + where +
                " borders no other feature that could take it (it would leave a hole)";
     }

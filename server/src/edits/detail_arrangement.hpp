@@ -8,6 +8,7 @@
 // indices chosen by the caller (slots); a face may also be unowned (a gap) or given up (to go
 // to the neighbour sharing the longest border with it). One Arrangement is used by one thread.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,11 +26,11 @@ public:
     static constexpr int given_up = -2;
 
     struct Face {
-        geo::Geom geom;          // local coordinates
-        geo::RingsCm rings;      // global centimetres, as GEOS built them
-        std::int64_t area2 = 0;  // twice the area, exact
-        geo::Geom inside;        // a point strictly inside the face (local)
-        int old_owner = unowned; // index of the old feature the face lies in
+        geo::Geom geom;           // local coordinates
+        geo::RingsCm rings;       // global centimetres, as GEOS built them
+        std::int64_t area2 = 0;   // twice the area, exact
+        geo::Geom inside;         // a point strictly inside the face (local)
+        int old_owner = unowned;  // index of the old feature the face lies in
         int owner = unowned;
         std::vector<std::size_t> edges;
     };

@@ -46,6 +46,10 @@ void read_ring(const Context& ctx, const GEOSGeometry* ring, const PointCm& orig
 }  // namespace
 
 Geom make_ring(const Context& ctx, const std::vector<PointCm>& ring, const PointCm& origin) {
+    // Checked here rather than left to GEOS, whose failure paths in the constructors do not
+    // all say who owns what.
+    if (ring.size() < 4 || !(ring.front() == ring.back()))
+        throw GeosError("a ring is not closed or has fewer than 4 points");
     GEOSCoordSequence* seq = make_sequence(ctx, ring, origin);
     return ctx.own(GEOSGeom_createLinearRing_r(ctx.handle(), seq), "making a ring");
 }
@@ -64,7 +68,8 @@ Geom make_polygon(const Context& ctx, const RingsCm& rings, const PointCm& origi
     std::vector<GEOSGeometry*> raw;
     raw.reserve(holes.size());
     for (auto& h : holes) raw.push_back(h.release());
-    GEOSGeometry* p = GEOSGeom_createPolygon_r(ctx.handle(), shell.get(), raw.data(), static_cast<unsigned>(raw.size()));
+    GEOSGeometry* p =
+        GEOSGeom_createPolygon_r(ctx.handle(), shell.get(), raw.data(), static_cast<unsigned>(raw.size()));
     if (!p) {
         for (auto* h : raw) GEOSGeom_destroy_r(ctx.handle(), h);
         return ctx.own(p, "making a polygon");

@@ -27,13 +27,13 @@ struct Slot {
     std::int64_t id = 0;  // feature keeping the largest piece; 0: a new feature
     std::string code_cs, code_us;
     bool reviewed = false;
-    bool one_piece = false;        // stray pieces are given up to the neighbours (reshape, draw)
+    bool one_piece = false;          // stray pieces are given up to the neighbours (reshape, draw)
     bool takes_no_given_up = false;  // never receives given-up area (reshape, draw)
-    bool must_be_single = false;   // refuse rather than split (merge)
-    bool is_part = false;          // a part of a split
-    bool primary = false;          // the drawn feature, whose new id the caller gets
-    std::int64_t source = 0;       // the feature whose straight-through vertices it keeps
-    bool keeps_input = false;      // keeps the vertices of the edit's own geometry
+    bool must_be_single = false;     // refuse rather than split (merge)
+    bool is_part = false;            // a part of a split
+    bool primary = false;            // the drawn feature, whose new id the caller gets
+    std::int64_t source = 0;         // the feature whose straight-through vertices it keeps
+    bool keeps_input = false;        // keeps the vertices of the edit's own geometry
 };
 
 // The features an attempt works on, in id order, with what the arrangement needs.
@@ -72,7 +72,7 @@ struct Workspace::Impl {
 
     geo::Context ctx;
     Limits limits;
-    geo::PointCm origin;        // the tile's lower-left corner; GEOS works relative to it
+    geo::PointCm origin;          // the tile's lower-left corner; GEOS works relative to it
     detail::EnvelopeCm tile_env;  // the tile square, global centimetres
     std::map<std::int64_t, Feature> features;
     std::unordered_map<std::int64_t, detail::EnvelopeCm> envelopes;
@@ -104,8 +104,8 @@ struct Workspace::Impl {
                                  const std::vector<std::pair<std::string, std::string>>& part_classes);
     std::optional<OpError> merge(const std::vector<std::int64_t>& ids, const std::string& code_cs,
                                  const std::string& code_us);
-    std::optional<OpError> draw(const geo::RingsCm& geometry, const std::string& code_cs,
-                                const std::string& code_us, std::int64_t* created_id);
+    std::optional<OpError> draw(const geo::RingsCm& geometry, const std::string& code_cs, const std::string& code_us,
+                                std::int64_t* created_id);
 };
 
 }  // namespace tessera::edits

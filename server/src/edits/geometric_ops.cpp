@@ -38,8 +38,7 @@ OpError beyond_loaded() {
 // Holds a prepared geometry for many point-in-polygon tests.
 class Prepared {
 public:
-    Prepared(const geo::Context& ctx, const GEOSGeometry* g)
-        : m_ctx(ctx), m_prepared(GEOSPrepare_r(ctx.handle(), g)) {
+    Prepared(const geo::Context& ctx, const GEOSGeometry* g) : m_ctx(ctx), m_prepared(GEOSPrepare_r(ctx.handle(), g)) {
         if (!m_prepared) throw GeosError("preparing a geometry: " + ctx.last_error());
     }
     Prepared(const Prepared&) = delete;
@@ -64,7 +63,8 @@ std::vector<Geom> rings_as_lines(const geo::Context& ctx, const GEOSGeometry* po
 
 }  // namespace
 
-std::optional<OpError> Workspace::Impl::rebuild(const EnvelopeCm& region, const std::function<std::vector<Geom>()>& lines,
+std::optional<OpError> Workspace::Impl::rebuild(const EnvelopeCm& region,
+                                                const std::function<std::vector<Geom>()>& lines,
                                                 const detail::PointSet& input_vertices,
                                                 const detail::Classify& classify, const detail::Finish& finish,
                                                 std::int64_t* created_id) {
@@ -100,7 +100,8 @@ std::optional<OpError> Workspace::Impl::rebuild(const EnvelopeCm& region, const 
             for (std::size_t k = 1; k < parts.size(); ++k)
                 for (auto f : parts[k]) arr.face(f).owner = Arrangement::given_up;
         }
-        if (auto err = arr.resolve_given_up([&](int o) { return slots[static_cast<std::size_t>(o)].takes_no_given_up; }))
+        if (auto err =
+                arr.resolve_given_up([&](int o) { return slots[static_cast<std::size_t>(o)].takes_no_given_up; }))
             return OpError{"geometry", *err};
         if (!arr.owners_match_old_region())
             throw GeosError("the edit left part of the features' region without an owner");
@@ -219,8 +220,8 @@ std::optional<OpError> Workspace::Impl::split(std::int64_t id, const std::vector
         if (GEOSGeomTypeId_r(ctx.handle(), g) == GEOS_LINESTRING && !GEOSisEmpty_r(ctx.handle(), g))
             cut.push_back(ctx.clone(g));
     }
-    const OpError no_cut{"line", "the line does not cut feature " + id_text(id) +
-                                     " (it must cross it from one side to another)"};
+    const OpError no_cut{
+        "line", "the line does not cut feature " + id_text(id) + " (it must cross it from one side to another)"};
     if (cut.empty()) return no_cut;
     std::vector<const GEOSGeometry*> cut_parts;
     for (const auto& g : cut) cut_parts.push_back(g.get());

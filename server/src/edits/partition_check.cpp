@@ -71,8 +71,7 @@ std::vector<std::string> feature_problems(const std::map<std::int64_t, Feature>&
             continue;
         }
         const GEOSGeometry* g = b.geoms.at(id).get();
-        if (GEOSisValid_r(b.ctx.handle(), g) != 1)
-            out.push_back(name(id) + " is invalid: " + b.ctx.invalid_reason(g));
+        if (GEOSisValid_r(b.ctx.handle(), g) != 1) out.push_back(name(id) + " is invalid: " + b.ctx.invalid_reason(g));
         if (detail::polygon_area2(f.rings) <= 0) out.push_back(name(id) + " has no area");
     }
     return out;

@@ -81,7 +81,9 @@ struct EditTransaction::Impl {
 EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key,
                                  const std::string& change_set_id)
     : m_impl(std::make_unique<Impl>(db, project, tile_key)) {
-    // The tile row lock serialises every writer of this tile, whatever instance it runs in.
+    // The tile's writer lock serialises every writer of this tile, whatever instance it runs
+    // in; the features read after it cannot change under us.
+    m_impl->tx.exec_prepared(q::tile_writer_lock, project.id, tile_key);
     auto r = m_impl->tx.exec_prepared(q::edit_lock_tile, project.id, tile_key, change_set_id);
     if (!r.empty()) {
         TileRecord t;
@@ -118,7 +120,7 @@ std::vector<StoredFeature> EditTransaction::load(const std::vector<std::int64_t>
 
 std::vector<StoredFeature> EditTransaction::load_all() {
     auto r = m_impl->tx.exec_params(std::string("SELECT ") + feature_columns +
-                                        "WHERE f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id FOR UPDATE OF f",
+                                        "WHERE f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id",
                                     m_impl->project.id, m_impl->key);
     std::vector<StoredFeature> out;
     out.reserve(r.size());

@@ -1,8 +1,8 @@
 #pragma once
 
 // The store side of collaborative editing: one transaction per change set, holding the tile's
-// row lock (which serialises writers of a tile across every server instance), locking the
-// features it loads in id order, writing new versions, history, the event and the change-set
+// writer lock (a transaction-scoped advisory lock that serialises writers of a tile across every
+// server instance), writing new versions, history, the event and the change-set
 // record, and announcing the change with NOTIFY at commit. Also the reads that replay a tile's
 // changes after a sequence number, and tile leases. No libpqxx in this header.
 
@@ -60,7 +60,8 @@ struct TileChangeRecord {
 
 class EditTransaction {
 public:
-    // Begins a transaction and locks the tile row; nullopt tile() when the tile does not exist.
+    // Begins a transaction and takes the tile's writer lock; nullopt tile() when the tile does not
+    // exist.
     // Reads, in the same round trip, the outcome of `change_set_id` if it was applied before.
     EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key,
                     const std::string& change_set_id);
@@ -73,11 +74,11 @@ public:
     // The encoded outcome of the change set if it was already applied.
     const std::optional<std::string>& previous_outcome() const;
 
-    // Locks and reads, in id order, the features of this tile whose bounding box comes within
+    // Reads, in id order (the writer lock keeps them from changing), the features of this tile whose bounding box comes within
     // `margin_m` of `near` when it is given, else those with these ids.
     std::vector<StoredFeature> load(const std::vector<std::int64_t>& ids, const std::optional<tiles::Box>& near,
                                     double margin_m);
-    // Every feature of the tile, locked.
+    // Every feature of the tile.
     std::vector<StoredFeature> load_all();
 
     // The tile a feature id belongs or belonged to (nullopt: no such feature ever).

@@ -147,7 +147,8 @@ void ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey&
     const auto k = key.str();
     tx.exec_params("INSERT INTO tile (project_id, key, x_km, y_km) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                    project.id, k, key.x_km, key.y_km);
-    // Lock the tile row: imports and edits of one tile are serialised.
+    // The tile's writer lock, as edits take it: imports and edits of one tile are serialised.
+    tx.exec_prepared(q::tile_writer_lock, project.id, k);
     auto t = tx.exec_params1("SELECT state::text, seq FROM tile WHERE project_id = $1 AND key = $2 FOR UPDATE",
                              project.id, k);
     const auto edited = tx.exec_params1(

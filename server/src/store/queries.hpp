@@ -18,6 +18,7 @@ inline constexpr const char* session_create = "session_create";
 inline constexpr const char* session_revoke = "session_revoke";
 inline constexpr const char* event_append = "event_append";
 inline constexpr const char* edit_lock_tile = "edit_lock_tile";
+inline constexpr const char* tile_writer_lock = "tile_writer_lock";
 inline constexpr const char* edit_load_ids = "edit_load_ids";
 inline constexpr const char* edit_load_near = "edit_load_near";
 inline constexpr const char* edit_write = "edit_write";
@@ -29,7 +30,7 @@ inline constexpr const char* edit_record_outcome = "edit_record_outcome";
     "coalesce(f.pred_us, ''), f.pred_confidence, (extract(epoch FROM f.updated_at) * 1000)::bigint, "         \
     "coalesce(u.username, '') FROM feature f LEFT JOIN app_user u ON u.id = f.author_id "
 
-inline constexpr std::array<std::pair<const char*, const char*>, 15> statements{{
+inline constexpr std::array<std::pair<const char*, const char*>, 16> statements{{
     {project_by_name, "SELECT id, name, srid, tile_size_m, imagery::text FROM project WHERE name = $1"},
     {tiles_in_box,
      "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence FROM tile "
@@ -59,19 +60,23 @@ inline constexpr std::array<std::pair<const char*, const char*>, 15> statements{
     {event_append,
      "INSERT INTO event (project_id, tile_key, tile_seq, kind, actor_id, payload) "
      "VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING id"},
+    // One writer per tile at a time, across every instance: a transaction-scoped advisory lock
+    // (no row is written to take it). Taken in its own statement so that what the transaction
+    // reads next is read after the lock is held.
+    {tile_writer_lock, "SELECT pg_advisory_xact_lock($1, hashtext($2))"},
     {edit_lock_tile,
      "SELECT t.key, t.x_km, t.y_km, t.state::text, t.seq, t.feature_count, "
      "(SELECT c.outcome FROM change_set c WHERE c.project_id = $1 AND c.id = $3) "
-     "FROM tile t WHERE t.project_id = $1 AND t.key = $2 FOR UPDATE OF t"},
+     "FROM tile t WHERE t.project_id = $1 AND t.key = $2"},
     // Two statements rather than one with an OR: each keeps a good generic plan (primary key;
     // spatial index).
     {edit_load_ids,
      "SELECT " TESSERA_FEATURE_COLUMNS
-     "WHERE f.id = ANY($3::bigint[]) AND f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id FOR UPDATE OF f"},
+     "WHERE f.id = ANY($3::bigint[]) AND f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id"},
     {edit_load_near,
      "SELECT " TESSERA_FEATURE_COLUMNS
      "WHERE f.geom && ST_MakeEnvelope($3, $4, $5, $6, $7) AND f.project_id = $1 AND f.tile_key = $2 "
-     "ORDER BY f.id FOR UPDATE OF f"},
+     "ORDER BY f.id"},
     {edit_write,
      "SELECT o_given, o_id, o_version, o_seq, o_state FROM tessera_write_change($1, $2, $3, $4, $5, $6::bigint[], "
      "$7::text[], $8::text[], $9::boolean[], $10::text[], $11::bigint[], $12::bigint[], $13, $14)"},
