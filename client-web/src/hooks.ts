@@ -25,6 +25,8 @@ export interface FeatureDetails extends FeatureInfo {
   interiorPixel: number[] | null;
   /** Whether an edit of it waits for the server. */
   pending: boolean;
+  /** Number of holes (inner rings). */
+  holes: number;
 }
 
 export interface TesseraHooks {
@@ -119,6 +121,7 @@ export function installTestHooks(
         })),
         interiorPixel: p ? view.pixelOf([p[0], p[1]]) : null,
         pending: !!view.features.find(id)?.get('pending'),
+        holes: Math.max(0, m.rings.length - 1),
       };
     },
     featureIds: (tile) => (tile ? model.features(tile) : model.keys().flatMap((k) => model.features(k))).map((f) => f.id),

@@ -85,6 +85,14 @@ export class TesseraSocket {
   private m_pingTimer: number | undefined;
   private m_lastPong = 0;
   private m_latencyMs: number | null = null;
+  /** Logs every frame received (set localStorage.tesseraDebug = '1' and reload). */
+  private readonly m_debug = (() => {
+    try {
+      return window.localStorage.getItem('tesseraDebug') === '1';
+    } catch {
+      return false;
+    }
+  })();
 
   constructor(
     private readonly m_url: string,
@@ -170,6 +178,7 @@ export class TesseraSocket {
   }
 
   private send(msg: tessera.v1.ClientMessage.$Properties): void {
+    if (this.m_debug && !msg.ping) console.debug(`tessera → ${JSON.stringify(msg).slice(0, 300)}`);
     const bytes = pb.ClientMessage.encode(msg).finish();
     this.m_ws?.send(bytes);
   }
@@ -273,6 +282,7 @@ export class TesseraSocket {
 
   private dispatch(msg: tessera.v1.ServerMessage): void {
     const requestId = toNum(msg.requestId);
+    if (this.m_debug) console.debug(`tessera ← ${msg.body} #${requestId} ${JSON.stringify(msg.body ? msg[msg.body] : null)?.slice(0, 300)}`);
     const pending = requestId ? this.m_pending.get(requestId) : undefined;
     switch (msg.body) {
       case 'authenticated': {

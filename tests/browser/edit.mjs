@@ -81,7 +81,7 @@ const mapPx = (p) => [box.x + p[0], box.y + p[1]];
 async function waitForAck(prevId, what) {
   const handle = await page.waitForFunction((prev) => {
     const t = window.tessera;
-    const errs = [...document.querySelectorAll('.toast-error, .toast-warning')].map((e) => e.textContent.trim()).filter(Boolean);
+    const errs = [...document.querySelectorAll('.toast-error .toast-text, .toast-warning .toast-text')].map((e) => e.textContent.trim()).filter(Boolean);
     if (errs.length) return { error: errs.join(' | ') };
     if (document.getElementById('conflict-dialog')?.hidden === false) return { error: 'a conflict dialog opened' };
     const a = t.lastAck();
@@ -240,21 +240,23 @@ step('a tile with features is opened', true, async () => {
 });
 
 step('a click selects a polygon and the info panel shows it', true, async () => {
-  // The largest polygon that lies whole in the clickable part of the map, with a vertex off the
-  // tile border: room to drag a vertex and to draw a line across it.
+  // The largest polygon without holes that lies whole in the clickable part of the map, with a
+  // vertex off the tile border: room to drag a vertex and to draw a line across it.
   const area = await safeArea();
   target = await hook(([k, a]) => {
     const t = window.tessera;
     const inside = (f) => f.vertices.every((v) => v.pixel && v.pixel[0] > a.minx + 25 && v.pixel[0] < a.maxx - 25 && v.pixel[1] > a.miny + 25 && v.pixel[1] < a.maxy - 25);
     const all = t.featureIds(k).map((id) => t.featureById(id)).filter((f) => f.interiorPixel && f.vertices.some((v) => !v.onBorder) && inside(f));
-    all.sort((x, y) => y.areaM2 - x.areaM2);
+    // Simple polygons first (a hole only makes the vertex and the line harder to place).
+    all.sort((x, y) => Math.sign(x.holes) - Math.sign(y.holes) || y.areaM2 - x.areaM2);
     return all[0]?.id ?? null;
   }, [tile.key, area]);
   if (target === null) throw new Error('no polygon wholly on screen with a vertex inside the tile');
   await selectTarget();
   const ids = await hook(() => window.tessera.selectedIds());
   if (ids.length !== 1 || ids[0] !== target) throw new Error(`selection ${JSON.stringify(ids)}`);
-  return `polygon ${target}, ${await field('cs-code')} + ${await field('us-code')}, version ${await field('version')}`;
+  const f = await feature(target);
+  return `polygon ${target} (${f.areaM2.toFixed(0)} m², ${f.vertices.length} vertices, ${f.holes} holes), ${await field('cs-code')} + ${await field('us-code')}, version ${await field('version')}`;
 });
 
 step('the palette sets the classes (typed filter, click, Apply)', false, async () => {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The browser test: a fresh database on the test cluster, the demo territory loaded through the
 # real CLI, a real `tessera serve` on a free loopback port serving the built web client, then
-# run.mjs driving Debian's Chromium. Usage: with_server.sh TESSERA_BINARY WORK_DIR
+# a browser script (run.mjs by default) driving Debian's Chromium.
+# Usage: with_server.sh TESSERA_BINARY WORK_DIR [SCRIPT]
 set -euo pipefail
 T=$1
 WORK=$2
+SCRIPT=${3:-run.mjs}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 : "${TESSERA_TEST_DATABASE_URL:?run the tests with deploy/tessera test (it starts the private PostgreSQL cluster)}"
@@ -42,7 +44,7 @@ PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/server.out")
 export TESSERA_URL=http://127.0.0.1:$PORT TESSERA_USER=lea TESSERA_PASSWORD=browser-test-password
 export TESSERA_SCREENSHOT_DIR=$WORK/screenshots
 rc=0
-node "$HERE/run.mjs" || rc=$?
+node "$HERE/$SCRIPT" || rc=$?
 echo "screenshots: $TESSERA_SCREENSHOT_DIR"
 kill -0 "$PID" 2>/dev/null || { echo "the server died during the test"; cat "$WORK/server.log"; rc=1; }
 exit $rc

@@ -52,6 +52,11 @@ protected:
             EXPECT_TRUE(row[4].as<bool>()) << key;
             EXPECT_TRUE(row[6].as<bool>()) << key;
         }
+        // Exactly: no two features of a tile overlap with any area (DE-9IM interior/interior 2).
+        auto overlaps = tx.exec1("SELECT count(*) FROM feature a JOIN feature b ON a.project_id = b.project_id AND "
+                                 "a.tile_key = b.tile_key AND a.id < b.id AND a.geom && b.geom AND "
+                                 "ST_Relate(a.geom, b.geom, '2********')");
+        EXPECT_EQ(overlaps[0].as<long long>(), 0);
         // Every vertex lies on the 1 cm grid.
         auto off = tx.exec1("SELECT count(*) FROM (SELECT (ST_DumpPoints(geom)).geom AS p FROM feature) v "
                             "WHERE abs(ST_X(p) * 100 - round(ST_X(p) * 100)) > 1e-6 "

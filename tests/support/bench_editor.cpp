@@ -1,5 +1,6 @@
 #include "support/bench_editor.hpp"
 
+#include <cstdlib>
 #include <iterator>
 #include <stdexcept>
 
@@ -52,7 +53,12 @@ BenchEditor::Outcome BenchEditor::edit() {
     cs->set_id(m_tile + "-" + std::to_string(m_rng()) + "-" + std::to_string(++m_change));
     cs->set_tile_key(m_tile);
     auto* op = cs->add_ops();
-    const auto kind = m_rng() % 10;
+    // TESSERA_BENCH_MIX=classes limits the mix to set_class/confirm (to see what geometry costs).
+    static const bool classes_only = [] {
+        const char* mix = std::getenv("TESSERA_BENCH_MIX");
+        return mix && std::string(mix) == "classes";
+    }();
+    const auto kind = m_rng() % (classes_only ? 7 : 10);
     if (kind < 4) {
         auto* s = op->mutable_set_class();
         s->mutable_feature()->set_id(id);

@@ -87,3 +87,15 @@ export function groupByTile<T extends { tile: string }>(features: T[]): Map<stri
   }
   return out;
 }
+
+/**
+ * The polygon a drawing created: the largest created feature with the classes drawn (pieces cut
+ * off neighbours are created too). Null when the ops drew nothing.
+ */
+export function drawnFeature(ops: WireOp[], after: ModelFeature[], created: number[]): number | null {
+  const d = ops.find((op) => op.draw)?.draw;
+  if (!d) return null;
+  const mine = after.filter((f) => created.includes(f.id) && f.codeCs === d.codeCs && f.codeUs === d.codeUs);
+  mine.sort((x, y) => y.areaM2 - x.areaM2);
+  return mine[0]?.id ?? null;
+}

@@ -144,5 +144,5 @@ export function conflictView(entry: OutboxEntry, c: tessera.v1.Conflict.$Propert
     id: toNum(wf.id), version: wf.version ?? 0, codeCs: wf.codeCs ?? '', codeUs: wf.codeUs ?? '', author: wf.author ?? '',
     rings: model.get(toNum(wf.id))?.rings ?? null,
   }));
-  return { tile: entry.cs.tileKey, message: c.message ?? '', label: `${entry.label} (${describeOps(entry.cs.ops)})`, mine, theirs, gone: (c.gone ?? []).map(toNum) };
+  return { tile: entry.cs.tileKey, message: c.message ?? '', label: describeOps(entry.cs.ops) === entry.label ? entry.label : `${entry.label} (${describeOps(entry.cs.ops)})`, mine, theirs, gone: (c.gone ?? []).map(toNum) };
 }

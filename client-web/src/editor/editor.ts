@@ -7,7 +7,7 @@ import type { Nomenclature } from '../nomenclature';
 import { TILE_STATE_NAMES, type ConnState, type TesseraSocket, type WireError } from '../socket';
 import { toast } from '../ui/toast';
 import type { tessera } from '../generated/tessera';
-import { changeSet, confirmOps, groupByTile, drawOp, mergeOp, rebase, reshapeOp, setClassOps, splitOp } from './changesets';
+import { changeSet, confirmOps, drawnFeature, groupByTile, drawOp, mergeOp, rebase, reshapeOp, setClassOps, splitOp } from './changesets';
 import { ConflictDialog, conflictView } from './conflict';
 import { History, type Direction } from './history';
 import { decodeFeature, type ModelFeature } from './model';
@@ -95,6 +95,7 @@ export class Editor {
     const res = this.sync.snapshot(s);
     const key = s.tileKey ?? '';
     this.outbox.requeue(key); // a fresh subscription: whatever was in flight is resent (same ids)
+    this.ui.forgetSentSelection(key);
     this.refreshPending();
     this.ui.afterModelChange();
     this.flush(key);
@@ -104,6 +105,7 @@ export class Editor {
   dropTile(tile: string): void {
     this.sync.dropTile(tile);
     this.ui.presence.drop(tile);
+    this.ui.forgetSentSelection(tile);
     this.ui.afterModelChange();
   }
 
@@ -340,7 +342,8 @@ export class Editor {
       const owner = model.get(l.owner.id);
       if (owner) this.submit(tile, [mergeOp([owner, l.created])], 'undo clean-up', 'follow-up');
     }
-    if (entry?.kind === 'edit' && entry.label === 'drawing' && created.length) this.ui.select([created[0]]);
+    const drawn = entry?.kind === 'edit' ? drawnFeature(entry.cs.ops, after, created) : null;
+    if (drawn !== null) this.ui.select([drawn]);
     this.afterOutboxChange(tile);
     this.ui.afterModelChange();
   }

@@ -23,6 +23,10 @@ function typing(t: EventTarget | null): boolean {
 
 export function bindKeys(ui: EditorUi): () => void {
   const onKey = (ev: KeyboardEvent) => {
+    if (ev.key === 'Escape' && ui.palette.isOpen && !ev.defaultPrevented) {
+      ui.palette.close(true); // the palette without the focus in its field
+      return;
+    }
     if (ev.defaultPrevented || typing(ev.target) || ui.dialogOpen) return;
     if (ev.key === 'Escape') {
       if (ui.helpOpen) ui.closeHelp();

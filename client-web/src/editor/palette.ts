@@ -95,6 +95,7 @@ export class Palette {
    * `draw`: the classes of a new polygon (both needed). `current` is preselected.
    */
   open(mode: PaletteMode, current: ClassChoice, onApply: (c: ClassChoice) => void, onCancel?: () => void): void {
+    if (this.isOpen) this.close(true); // a choice left open is a choice cancelled
     this.m_mode = mode;
     this.m_current = { ...current };
     this.m_choice = mode === 'draw' ? { ...current } : { codeCs: '', codeUs: '' };
@@ -160,8 +161,9 @@ export class Palette {
     const { codeCs, codeUs } = this.m_choice;
     const ready = this.m_mode === 'draw' ? !!(codeCs && codeUs) : !!(codeCs || codeUs);
     this.m_apply.disabled = !ready;
-    this.m_summary.textContent = ready || codeCs || codeUs
-      ? `${codeCs || '(CS unchanged)'} + ${codeUs || '(US unchanged)'}`
+    const none = this.m_mode === 'draw' ? 'pick one' : 'unchanged';
+    this.m_summary.textContent = codeCs || codeUs
+      ? `${codeCs || `CS ${none}`} + ${codeUs || `US ${none}`}`
       : this.m_mode === 'draw' ? 'Pick a CS and a US class.' : 'Pick a CS and/or a US class.';
   }
 

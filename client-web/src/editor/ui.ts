@@ -154,6 +154,13 @@ export class EditorUi {
     return last && this.m_ed.sync.model.tile(last) ? last : null;
   }
 
+  /** A tile (re)subscribed or closed: the server knows no selection of ours there any more. */
+  forgetSentSelection(tile: string): void {
+    this.m_sentSelection.delete(tile);
+    window.clearTimeout(this.m_selectTimer);
+    this.m_selectTimer = window.setTimeout(() => this.sendSelection(), 150);
+  }
+
   /** Tells the other viewers of each open tile what is selected in it (only when it changed). */
   private sendSelection(): void {
     const byTile = new Map<string, number[]>();
@@ -161,7 +168,8 @@ export class EditorUi {
     for (const tile of this.m_ed.sync.model.keys()) {
       const ids = byTile.get(tile) ?? [];
       const key = ids.join(',');
-      if ((this.m_sentSelection.get(tile) ?? '') === key) continue;
+      const sent = this.m_sentSelection.get(tile);
+      if (sent === key || (sent === undefined && key === '')) continue;
       if (this.m_host.socket.select(tile, ids)) this.m_sentSelection.set(tile, key);
     }
   }
@@ -256,8 +264,18 @@ export class EditorUi {
     const lease = l && toNum(l.userId) ? { userId: toNum(l.userId), username: l.username ?? '', expiresAtMs: toNum(l.expiresAtMs) } : null;
     // The answer to a claim or release carries the lease; only pushes list the viewers.
     if (isAnswer) return this.presence.updateLease(tile, lease);
-    const viewers = (p.viewers ?? []).map((v) => ({ userId: toNum(v.userId), username: v.username ?? '', selected: (v.selected ?? []).map(toNum) }));
-    this.presence.update({ tile, lease, viewers, viewerCount: Math.max(p.viewerCount ?? 0, viewers.length) });
+    // One line per person: someone with two windows on the tile is listed once.
+    const byUser = new Map<number, { userId: number; username: string; selected: number[] }>();
+    for (const v of p.viewers ?? []) {
+      const id = toNum(v.userId);
+      const seen = byUser.get(id);
+      const selected = (v.selected ?? []).map(toNum);
+      if (seen) seen.selected = [...new Set([...seen.selected, ...selected])];
+      else byUser.set(id, { userId: id, username: v.username ?? '', selected });
+    }
+    const listed = (p.viewers ?? []).length;
+    const viewers = [...byUser.values()];
+    this.presence.update({ tile, lease, viewers, viewerCount: viewers.length + Math.max(0, (p.viewerCount ?? 0) - listed) });
   }
 
   /** The lease of this user lapsed (or was revoked): said, never silent. */

@@ -45,7 +45,7 @@ export class FeaturePanel {
 
     const more = (extra.count ?? 1) > 1
       ? h('p', { class: 'selection-count', 'data-field': 'selected' }, `${extra.count} polygons selected; this is the first (merge keeps it).`) : null;
-    const pending = extra.pending ? h('p', { class: 'pending-note', 'data-field': 'pending' }, 'Saving your change… (the values below are the saved ones)') : null;
+    const pending = extra.pending ? h('p', { class: 'pending-note', 'data-field': 'pending' }, 'Your change is not saved yet: the values below are the saved ones.') : null;
     replace(this.m_body,
       more, pending,
       this.classBlock('cs', 'Land cover (CS)', info.codeCs),

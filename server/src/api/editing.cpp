@@ -288,61 +288,79 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         for (auto& f : tx.load({}, region, edits::Workspace::context_margin_m))
             loaded.emplace(f.id, std::move(f));
     }
-    std::vector<edits::Feature> features;
-    features.reserve(loaded.size());
-    for (const auto& [id, f] : loaded) {
-        auto rings = geo::polygon_from_wkb(f.wkb);
-        if (!rings) continue;
-        features.push_back({id, f.code_cs, f.code_us, std::move(*rings), f.reviewed});
-    }
+    // The operations run on the features near the edit; when that neighbourhood is not enough
+    // (its outline would move), once more on the whole tile.
     edits::Limits limits;
     limits.max_vertices_per_feature = max_points;
-    edits::Workspace ws(tile_box, std::move(features), limits);
-    for (int i = 0; i < cs.ops_size(); ++i) {
-        const auto& op = cs.ops(i);
-        const std::string field = "change_set.ops[" + std::to_string(i) + "]";
-        std::optional<edits::OpError> error;
-        std::string name;
-        switch (op.kind_case()) {
-        case v1::Op::kSetClass:
-            name = ".set_class";
-            error = ws.set_class(op.set_class().feature().id(), op.set_class().code_cs(), op.set_class().code_us());
-            break;
-        case v1::Op::kConfirm:
-            name = ".confirm";
-            error = ws.confirm(op.confirm().feature().id());
-            break;
-        case v1::Op::kReshape:
-            name = ".reshape";
-            error = ws.reshape(op.reshape().feature().id(), ops[i].polygon);
-            break;
-        case v1::Op::kSplit: {
-            name = ".split";
-            std::vector<std::pair<std::string, std::string>> parts;
-            for (const auto& p : op.split().parts()) parts.emplace_back(p.code_cs(), p.code_us());
-            error = ws.split(op.split().feature().id(), ops[i].line, parts);
-            break;
+    auto run = [&](const std::map<std::int64_t, store::StoredFeature>& source,
+                   std::unique_ptr<edits::Workspace>& ws) -> std::optional<Failure> {
+        std::vector<edits::Feature> features;
+        features.reserve(source.size());
+        for (const auto& [id, f] : source) {
+            auto rings = geo::polygon_from_wkb(f.wkb);
+            if (!rings) continue;
+            features.push_back({id, f.code_cs, f.code_us, std::move(*rings), f.reviewed});
         }
-        case v1::Op::kMerge: {
-            name = ".merge";
-            std::vector<std::int64_t> merge_ids;
-            for (const auto& r : op.merge().features()) merge_ids.push_back(r.id());
-            error = ws.merge(merge_ids, op.merge().code_cs(), op.merge().code_us());
-            break;
+        ws = std::make_unique<edits::Workspace>(tile_box, std::move(features), limits);
+        for (int i = 0; i < cs.ops_size(); ++i) {
+            const auto& op = cs.ops(i);
+            const std::string field = "change_set.ops[" + std::to_string(i) + "]";
+            std::optional<edits::OpError> error;
+            std::string name;
+            switch (op.kind_case()) {
+            case v1::Op::kSetClass:
+                name = ".set_class";
+                error = ws->set_class(op.set_class().feature().id(), op.set_class().code_cs(), op.set_class().code_us());
+                break;
+            case v1::Op::kConfirm:
+                name = ".confirm";
+                error = ws->confirm(op.confirm().feature().id());
+                break;
+            case v1::Op::kReshape:
+                name = ".reshape";
+                error = ws->reshape(op.reshape().feature().id(), ops[static_cast<std::size_t>(i)].polygon);
+                break;
+            case v1::Op::kSplit: {
+                name = ".split";
+                std::vector<std::pair<std::string, std::string>> parts;
+                for (const auto& p : op.split().parts()) parts.emplace_back(p.code_cs(), p.code_us());
+                error = ws->split(op.split().feature().id(), ops[static_cast<std::size_t>(i)].line, parts);
+                break;
+            }
+            case v1::Op::kMerge: {
+                name = ".merge";
+                std::vector<std::int64_t> merge_ids;
+                for (const auto& r : op.merge().features()) merge_ids.push_back(r.id());
+                error = ws->merge(merge_ids, op.merge().code_cs(), op.merge().code_us());
+                break;
+            }
+            case v1::Op::kDraw: {
+                name = ".draw";
+                std::int64_t created = 0;
+                error = ws->draw(ops[static_cast<std::size_t>(i)].polygon, op.draw().code_cs(), op.draw().code_us(),
+                                 &created);
+                break;
+            }
+            default: break;
+            }
+            if (error) {
+                Failure f{ErrorKind::invalid_operation, error->message,
+                          field + name + (error->field.empty() ? "" : "." + error->field)};
+                if (error->needs_whole_tile) f.kind = ErrorKind::unavailable;  // marks "retry wider"
+                return f;
+            }
         }
-        case v1::Op::kDraw: {
-            name = ".draw";
-            std::int64_t created = 0;
-            error = ws.draw(ops[i].polygon, op.draw().code_cs(), op.draw().code_us(), &created);
-            break;
-        }
-        default: break;
-        }
-        if (error) {
-            return fail({ErrorKind::invalid_operation, error->message,
-                         field + name + (error->field.empty() ? "" : "." + error->field)});
-        }
+        return std::nullopt;
+    };
+    std::unique_ptr<edits::Workspace> workspace;
+    auto failure = run(loaded, workspace);
+    if (failure && failure->kind == ErrorKind::unavailable) {
+        for (auto& f : tx.load_all()) loaded.emplace(f.id, std::move(f));
+        failure = run(loaded, workspace);
+        if (failure && failure->kind == ErrorKind::unavailable) failure->kind = ErrorKind::invalid_operation;
     }
+    if (failure) return fail(*failure);
+    auto& ws = *workspace;
 
     // Write what changed.
     std::set<std::int64_t> touched(ws.class_changed().begin(), ws.class_changed().end());

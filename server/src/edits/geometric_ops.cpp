@@ -150,7 +150,7 @@ OpError Workspace::Impl::unexplained_failure(const Involved& inv) {
                 return OpError{"geometry", "features " + id_text(inv.ids[i]) + " and " + id_text(inv.ids[j]) +
                                                " overlap: the tile needs repair before this edit"};
         }
-    return OpError{"geometry", "the edit is too close to features outside the loaded region"};
+    return OpError{"geometry", "the edit is too close to features outside the loaded region", true};
 }
 
 std::optional<OpError> Workspace::Impl::reshape(std::int64_t id, const RingsCm& geometry) {

@@ -37,6 +37,9 @@ struct Limits {
 struct OpError {
     std::string field;
     std::string message;
+    // The edit needs more of the tile than was loaded (re-noding moved the outline of the
+    // loaded region): the caller may retry with every feature of the tile.
+    bool needs_whole_tile = false;
 };
 
 class Workspace {

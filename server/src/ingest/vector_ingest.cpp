@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "edits/normalize.hpp"
 #include "geo/geos.hpp"
 #include "geo/wkb.hpp"
 #include "tiles/grid.hpp"
@@ -64,7 +65,12 @@ VectorReport ingest_vector(const VectorOptions& options, store::ProjectStore& pr
 
     // Clip to tiles.
     const tiles::Grid grid(project.tile_size_m);
-    std::map<tiles::TileKey, std::vector<store::NewFeature>> by_tile;
+    struct Clipped {
+        geo::RingsCm rings;
+        const Input* from;
+        std::optional<float> confidence;
+    };
+    std::map<tiles::TileKey, std::vector<Clipped>> clipped_by_tile;
     for (const auto& in : inputs) {
         double x0, y0, x1, y1;
         GEOSGeom_getXMin_r(ctx.handle(), in.geom.get(), &x0);
@@ -80,18 +86,31 @@ VectorReport ingest_vector(const VectorOptions& options, store::ProjectStore& pr
             auto box = ctx.box(b.min_x, b.min_y, b.max_x, b.max_y);
             auto clipped = ctx.intersection(in.geom.get(), box.get());
             for (auto& part : ctx.polygons(clipped.get())) {
-                const double area = ctx.area(part.get());
-                if (area <= 0) continue;
-                GEOSSetSRID_r(ctx.handle(), part.get(), project.srid);
+                if (ctx.area(part.get()) <= 0) continue;
                 auto rings = geo::polygon_from_wkb(ctx.to_wkb(part.get()));
-                if (!rings) continue;
-                by_tile[key].push_back(store::NewFeature{in.cs, in.us, confidence,
-                                                         geo::hex(geo::polygon_to_wkb(*rings, project.srid))});
-                report.area_by_cs[in.cs] += area;
-                ++report.polygons_loaded;
+                if (rings) clipped_by_tile[key].push_back({std::move(*rings), &in, confidence});
             }
         }
     }
+    // Polygons clipped one by one may differ from their neighbours by sub-centimetre slivers:
+    // each tile is rebuilt as an exact partition of its square (one noding of all its edges).
+    std::map<tiles::TileKey, std::vector<store::NewFeature>> by_tile;
+    for (auto& [key, pieces] : clipped_by_tile) {
+        std::vector<geo::RingsCm> polygons;
+        polygons.reserve(pieces.size());
+        for (const auto& p : pieces) polygons.push_back(p.rings);
+        auto parts = edits::normalize_partition(grid.bounds(key), polygons);
+        auto& features = by_tile[key];
+        for (auto& part : parts) {
+            const auto& from = pieces[part.source];
+            auto wkb = geo::polygon_to_wkb(part.rings, project.srid);
+            auto g = ctx.from_wkb(wkb);
+            report.area_by_cs[from.from->cs] += ctx.area(g.get());
+            features.push_back(store::NewFeature{from.from->cs, from.from->us, from.confidence, geo::hex(wkb)});
+            ++report.polygons_loaded;
+        }
+    }
+    clipped_by_tile.clear();
     inputs.clear();
 
     std::vector<std::string> keys;
