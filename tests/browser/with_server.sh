@@ -19,7 +19,7 @@ mkdir -p "$WORK"
 PID=""
 cleanup() {
   [[ -n $PID ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null || true
-  psql -X -q "$TESSERA_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+  [[ -n ${TESSERA_KEEP_DB:-} ]] || psql -X -q "$TESSERA_TEST_DATABASE_URL" -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 psql -X -q "$TESSERA_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null

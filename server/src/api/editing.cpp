@@ -425,7 +425,14 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
     for (auto id : created) a->add_created(id);
     std::string ack_bytes = encode(ack);
     tx.record_outcome(cs.id(), user.user_id, written.seq, static_cast<std::size_t>(cs.ops_size()), ack_bytes);
-    tx.commit();  // acknowledged means durable: the ack leaves only after this
+    // This instance publishes the change itself, after the ack: its NOTIFY is not fetched.
+    s.hub.expect(key->str(), static_cast<std::uint64_t>(written.seq));
+    try {
+        tx.commit();  // acknowledged means durable: the ack leaves only after this
+    } catch (...) {
+        s.hub.forget(key->str(), static_cast<std::uint64_t>(written.seq));
+        throw;
+    }
 
     store::TileChangeRecord change;
     change.seq = written.seq;

@@ -65,6 +65,10 @@ void Hub::publish(const std::string& tile, std::uint64_t seq, const Frame& frame
     std::uint64_t after = 0;
     {
         std::lock_guard lock(m_mutex);
+        if (auto local = m_local.find(tile); local != m_local.end()) {
+            local->second.erase(seq);
+            if (local->second.empty()) m_local.erase(local);
+        }
         auto it = m_tiles.find(tile);
         if (it == m_tiles.end()) return;  // nobody watches this tile here
         auto& t = it->second;
@@ -87,10 +91,24 @@ void Hub::publish(const std::string& tile, std::uint64_t seq, const Frame& frame
     if (gap) m_fetch(tile, after);
 }
 
+void Hub::expect(const std::string& tile, std::uint64_t seq) {
+    std::lock_guard lock(m_mutex);
+    m_local[tile].insert(seq);
+}
+
+void Hub::forget(const std::string& tile, std::uint64_t seq) {
+    std::lock_guard lock(m_mutex);
+    if (auto it = m_local.find(tile); it != m_local.end()) {
+        it->second.erase(seq);
+        if (it->second.empty()) m_local.erase(it);
+    }
+}
+
 void Hub::notified(const std::string& tile, std::uint64_t seq) {
     std::uint64_t after = 0;
     {
         std::lock_guard lock(m_mutex);
+        if (auto local = m_local.find(tile); local != m_local.end() && local->second.contains(seq)) return;
         auto it = m_tiles.find(tile);
         if (it == m_tiles.end() || !it->second.known || seq <= it->second.last) return;
         after = it->second.last;

@@ -57,6 +57,11 @@ public:
     void publish(const std::string& tile, std::uint64_t seq, const Frame& frame);
     // Another instance committed `seq` on `tile`: fetch what this instance has not delivered.
     void notified(const std::string& tile, std::uint64_t seq);
+    // This instance is committing `seq` on `tile` and will publish it itself (after the
+    // author's acknowledgement): the NOTIFY of it is not to be fetched. forget() undoes it when
+    // the commit fails.
+    void expect(const std::string& tile, std::uint64_t seq);
+    void forget(const std::string& tile, std::uint64_t seq);
     // A frame for every viewer of the tile, outside the sequence (lease notices, presence).
     void broadcast(const std::string& tile, const Frame& frame);
     // A frame for the viewers of the tile who are this user.
@@ -87,6 +92,7 @@ private:
     Frame presence_locked(const std::string& key, const Tile& tile);
     void send_presence_locked(const std::string& key, Tile& tile);
 
+    std::map<std::string, std::set<std::uint64_t>> m_local;  // committed here, published soon
     Fetch m_fetch;
     EncodePresence m_encode_presence;
     mutable std::mutex m_mutex;
