@@ -203,6 +203,88 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         ops.push_back(std::move(d));
     }
 
+    // The most common correction — classes set or confirmed, one operation per feature — in one
+    // database call; anything unusual (a stale version, a duplicate) takes the general path.
+    const auto now_ms = [] {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    };
+    auto respond = [&](std::vector<store::StoredFeature> states, std::vector<std::int64_t> deleted,
+                       const std::vector<std::int64_t>& created, std::int64_t seq, const std::string& state,
+                       bool merged_change, std::string* ack_out) {
+        v1::ServerMessage ack;
+        ack.set_request_id(request_id);
+        auto* a = ack.mutable_ack();
+        a->set_change_set_id(cs.id());
+        a->set_tile_key(key->str());
+        a->set_seq(static_cast<std::uint64_t>(seq));
+        a->set_merged(merged_change);
+        for (const auto& f : states) fill_feature(f, ox, oy, *a->add_features());
+        for (auto id : deleted) a->add_deleted(id);
+        for (auto id : created) a->add_created(id);
+        std::string bytes = encode(ack);
+        if (ack_out) *ack_out = bytes;
+        store::TileChangeRecord change;
+        change.seq = seq;
+        change.change_set = cs.id();
+        change.author_id = user.user_id;
+        change.author = user.username;
+        change.at_ms = now_ms();
+        change.state = state;
+        change.features = std::move(states);
+        change.deleted = std::move(deleted);
+        out.frames.push_back(std::move(bytes));
+        out.tile = key->str();
+        out.seq = static_cast<std::uint64_t>(seq);
+        out.change = encode_change(change, key->str(), s.grid, 0);
+    };
+    {
+        bool simple = true;
+        std::set<std::int64_t> seen;
+        std::vector<std::int64_t> ids;
+        std::vector<int> versions;
+        std::vector<std::string> css, uss;
+        for (const auto& op : cs.ops()) {
+            const bool set = op.kind_case() == v1::Op::kSetClass;
+            if (!set && op.kind_case() != v1::Op::kConfirm) {
+                simple = false;
+                break;
+            }
+            const auto& ref = set ? op.set_class().feature() : op.confirm().feature();
+            if (!seen.insert(ref.id()).second || ref.id() <= 0 || ref.version() == 0) {
+                simple = false;
+                break;
+            }
+            ids.push_back(ref.id());
+            versions.push_back(static_cast<int>(ref.version()));
+            css.push_back(set ? op.set_class().code_cs() : "");
+            uss.push_back(set ? op.set_class().code_us() : "");
+        }
+        if (simple) {
+            std::int64_t expected = 0;
+            std::optional<store::EditStore::ClassesResult> done;
+            try {
+                done = s.edits.apply_classes(s.project, key->str(), user.user_id, cs.id(), ids, versions, css, uss,
+                                             s.lease_seconds, [&](std::int64_t seq) {
+                                                 expected = seq;
+                                                 s.hub.expect(key->str(), static_cast<std::uint64_t>(seq));
+                                             });
+            } catch (...) {
+                if (expected) s.hub.forget(key->str(), static_cast<std::uint64_t>(expected));
+                throw;
+            }
+            if (done) {
+                for (auto& f : done->features) {
+                    f.updated_at_ms = now_ms();
+                    f.author = user.username;
+                }
+                respond(std::move(done->features), {}, {}, done->seq, done->state, false, nullptr);
+                return out;
+            }
+        }
+    }
+
     store::EditTransaction tx(s.db, s.project, key->str(), cs.id());
     if (!tx.tile()) {
         return fail({ErrorKind::not_found, "tile " + key->str() + " does not exist in project " + s.project.name,
@@ -211,7 +293,19 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
     // Idempotency: a change set already applied gets its first outcome again.
     if (const auto& previous = tx.previous_outcome()) {
         v1::ServerMessage m;
-        m.ParseFromString(*previous);
+        if (!previous->empty()) {
+            m.ParseFromString(*previous);
+        } else {
+            // Applied by the one-call path, which keeps no answer: rebuild it from the history.
+            auto replay = tx.replay(cs.id());
+            auto* a = m.mutable_ack();
+            a->set_change_set_id(cs.id());
+            a->set_tile_key(key->str());
+            a->set_seq(static_cast<std::uint64_t>(replay.seq));
+            for (const auto& f : replay.features) fill_feature(f, ox, oy, *a->add_features());
+            for (auto id : replay.deleted) a->add_deleted(id);
+            for (auto id : replay.created) a->add_created(id);
+        }
         m.set_request_id(request_id);
         m.mutable_ack()->set_duplicate(true);
         out.frames.push_back(encode(m));
@@ -385,9 +479,7 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
     auto written =
         tx.write(user.user_id, cs.id(), static_cast<std::size_t>(cs.ops_size()), writes, deletes, s.lease_seconds);
     // The new state of what was written, from the workspace (no need to read it back).
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const auto written_at = now_ms();
     std::vector<store::StoredFeature> states;
     std::vector<std::int64_t> created;
     for (std::size_t i = 0; i < written.rows.size() && i < writes.size(); ++i) {
@@ -408,22 +500,14 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
             f.wkb = w.wkb.value_or(std::string());
             created.push_back(row.id);
         }
-        f.updated_at_ms = now_ms;
+        f.updated_at_ms = written_at;
         f.author = user.username;
         states.push_back(std::move(f));
     }
 
-    v1::ServerMessage ack;
-    ack.set_request_id(request_id);
-    auto* a = ack.mutable_ack();
-    a->set_change_set_id(cs.id());
-    a->set_tile_key(key->str());
-    a->set_seq(static_cast<std::uint64_t>(written.seq));
-    a->set_merged(merged);
-    for (const auto& f : states) fill_feature(f, ox, oy, *a->add_features());
-    for (auto id : written.deleted) a->add_deleted(id);
-    for (auto id : created) a->add_created(id);
-    std::string ack_bytes = encode(ack);
+    // Encode the answer first: it is stored with the change set, in the same transaction.
+    std::string ack_bytes;
+    respond(std::move(states), written.deleted, created, written.seq, written.state, merged, &ack_bytes);
     tx.record_outcome(cs.id(), user.user_id, written.seq, static_cast<std::size_t>(cs.ops_size()), ack_bytes);
     // This instance publishes the change itself, after the ack: its NOTIFY is not fetched.
     s.hub.expect(key->str(), static_cast<std::uint64_t>(written.seq));
@@ -433,20 +517,6 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         s.hub.forget(key->str(), static_cast<std::uint64_t>(written.seq));
         throw;
     }
-
-    store::TileChangeRecord change;
-    change.seq = written.seq;
-    change.change_set = cs.id();
-    change.author_id = user.user_id;
-    change.author = user.username;
-    change.at_ms = now_ms;
-    change.state = written.state;
-    change.features = std::move(states);
-    change.deleted = std::move(written.deleted);
-    out.frames.push_back(std::move(ack_bytes));
-    out.tile = key->str();
-    out.seq = static_cast<std::uint64_t>(written.seq);
-    out.change = encode_change(change, key->str(), s.grid, 0);
     return out;
 }
 

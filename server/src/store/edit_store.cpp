@@ -94,7 +94,11 @@ EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, con
         t.seq = r[0][4].as<std::int64_t>();
         t.feature_count = r[0][5].as<int>();
         m_impl->tile = t;
-        if (!r[0][6].is_null()) m_impl->previous = pqxx::binarystring(r[0][6]).str();
+        if (!r[0][6].is_null()) {
+            m_impl->previous = pqxx::binarystring(r[0][6]).str();
+        } else if (!r[0][7].is_null()) {
+            m_impl->previous = std::string();  // applied, answer to be rebuilt
+        }
     }
 }
 
@@ -103,6 +107,34 @@ EditTransaction::~EditTransaction() = default;
 const std::optional<TileRecord>& EditTransaction::tile() const { return m_impl->tile; }
 
 const std::optional<std::string>& EditTransaction::previous_outcome() const { return m_impl->previous; }
+
+EditTransaction::Replay EditTransaction::replay(const std::string& change_set_id) {
+    Replay out;
+    auto seq = m_impl->tx.exec_params("SELECT tile_seq FROM change_set WHERE project_id = $1 AND id = $2",
+                                      m_impl->project.id, change_set_id);
+    if (!seq.empty()) out.seq = seq[0][0].as<std::int64_t>();
+    for (const auto& row : m_impl->tx.exec_prepared(q::edit_replay, m_impl->project.id, change_set_id)) {
+        if (row[4].is_null()) {
+            out.deleted.push_back(row[0].as<std::int64_t>());
+            continue;
+        }
+        StoredFeature f;
+        f.id = row[0].as<std::int64_t>();
+        f.version = row[1].as<int>();
+        f.code_cs = row[2].as<std::string>();
+        f.code_us = row[3].as<std::string>();
+        f.wkb = pqxx::binarystring(row[4]).str();
+        f.reviewed = row[5].as<bool>();
+        f.pred_cs = row[6].as<std::string>();
+        f.pred_us = row[7].as<std::string>();
+        if (!row[8].is_null()) f.pred_confidence = row[8].as<float>();
+        f.updated_at_ms = row[9].as<std::int64_t>();
+        f.author = row[10].as<std::string>();
+        if (row[11].as<bool>()) out.created.push_back(f.id);
+        out.features.push_back(std::move(f));
+    }
+    return out;
+}
 
 std::vector<StoredFeature> EditTransaction::load(const std::vector<std::int64_t>& ids,
                                                  const std::optional<tiles::Box>& near, double margin_m) {
@@ -250,6 +282,39 @@ std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const Proj
         f.author = c.author;
         c.features.push_back(std::move(f));
     }
+    return out;
+}
+
+std::optional<EditStore::ClassesResult> EditStore::apply_classes(
+    const ProjectRecord& project, const std::string& tile_key, int user_id, const std::string& change_set_id,
+    const std::vector<std::int64_t>& ids, const std::vector<int>& versions, const std::vector<std::string>& cs,
+    const std::vector<std::string>& us, unsigned lease_seconds, const std::function<void(std::int64_t)>& before_commit) {
+    auto conn = m_db.acquire();
+    pqxx::work tx(conn->pq());
+    std::vector<std::int64_t> v64(versions.begin(), versions.end());
+    std::vector<std::optional<std::string>> cso(cs.begin(), cs.end()), uso(us.begin(), us.end());
+    auto r = tx.exec_prepared(q::edit_apply_classes, project.id, tile_key, user_id, change_set_id, id_array(ids),
+                              id_array(v64), text_array(cso), text_array(uso), static_cast<int>(lease_seconds));
+    if (r.empty() || r[0][0].as<bool>()) return std::nullopt;  // rolled back: nothing was written
+    ClassesResult out;
+    for (const auto& row : r) {
+        out.seq = row[1].as<std::int64_t>();
+        out.state = row[2].as<std::string>();
+        if (row[3].is_null()) continue;
+        StoredFeature f;
+        f.id = row[3].as<std::int64_t>();
+        f.version = row[4].as<int>();
+        f.code_cs = row[5].as<std::string>();
+        f.code_us = row[6].as<std::string>();
+        f.reviewed = row[7].as<bool>();
+        f.wkb = pqxx::binarystring(row[8]).str();
+        f.pred_cs = row[9].as<std::string>();
+        f.pred_us = row[10].as<std::string>();
+        if (!row[11].is_null()) f.pred_confidence = row[11].as<float>();
+        out.features.push_back(std::move(f));
+    }
+    before_commit(out.seq);
+    tx.commit();
     return out;
 }
 

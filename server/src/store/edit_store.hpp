@@ -7,6 +7,7 @@
 // changes after a sequence number, and tile leases. No libpqxx in this header.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,8 +72,15 @@ public:
 
     const std::optional<TileRecord>& tile() const;
 
-    // The encoded outcome of the change set if it was already applied.
+    // The encoded outcome of the change set if it was already applied (empty when it was
+    // applied without storing its answer: replay() then gives what it wrote).
     const std::optional<std::string>& previous_outcome() const;
+    struct Replay {
+        std::int64_t seq = 0;
+        std::vector<StoredFeature> features;
+        std::vector<std::int64_t> created, deleted;
+    };
+    Replay replay(const std::string& change_set_id);
 
     // Reads, in id order (the writer lock keeps them from changing), the features of this tile whose bounding box comes within
     // `margin_m` of `near` when it is given, else those with these ids.
@@ -128,6 +136,20 @@ public:
     // that, resync from a snapshot instead).
     std::optional<std::vector<TileChangeRecord>> changes_after(const ProjectRecord& project, const std::string& tile_key,
                                                                std::int64_t after_seq, std::size_t limit);
+
+    struct ClassesResult {
+        std::int64_t seq = 0;
+        std::string state;
+        std::vector<StoredFeature> features;  // the features written, new state
+    };
+    // A change set of set_class / confirm operations (one per feature, at its current version)
+    // in one database call. nullopt, nothing written, when it is not that simple: take the
+    // general path. `before_commit(seq)` runs once the change is written, before the commit.
+    std::optional<ClassesResult> apply_classes(const ProjectRecord& project, const std::string& tile_key, int user_id,
+                                               const std::string& change_set_id, const std::vector<std::int64_t>& ids,
+                                               const std::vector<int>& versions, const std::vector<std::string>& cs,
+                                               const std::vector<std::string>& us, unsigned lease_seconds,
+                                               const std::function<void(std::int64_t)>& before_commit);
 
     struct ConflictRecord {
         std::int64_t id = 0;

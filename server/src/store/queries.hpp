@@ -19,6 +19,8 @@ inline constexpr const char* session_revoke = "session_revoke";
 inline constexpr const char* event_append = "event_append";
 inline constexpr const char* edit_lock_tile = "edit_lock_tile";
 inline constexpr const char* tile_writer_lock = "tile_writer_lock";
+inline constexpr const char* edit_apply_classes = "edit_apply_classes";
+inline constexpr const char* edit_replay = "edit_replay";
 inline constexpr const char* edit_load_ids = "edit_load_ids";
 inline constexpr const char* edit_load_near = "edit_load_near";
 inline constexpr const char* edit_write = "edit_write";
@@ -30,7 +32,7 @@ inline constexpr const char* edit_record_outcome = "edit_record_outcome";
     "coalesce(f.pred_us, ''), f.pred_confidence, (extract(epoch FROM f.updated_at) * 1000)::bigint, "         \
     "coalesce(u.username, '') FROM feature f LEFT JOIN app_user u ON u.id = f.author_id "
 
-inline constexpr std::array<std::pair<const char*, const char*>, 16> statements{{
+inline constexpr std::array<std::pair<const char*, const char*>, 18> statements{{
     {project_by_name, "SELECT id, name, srid, tile_size_m, imagery::text FROM project WHERE name = $1"},
     {tiles_in_box,
      "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence FROM tile "
@@ -65,9 +67,19 @@ inline constexpr std::array<std::pair<const char*, const char*>, 16> statements{
     // reads next is read after the lock is held.
     {tile_writer_lock, "SELECT pg_advisory_xact_lock($1, hashtext($2))"},
     {edit_lock_tile,
-     "SELECT t.key, t.x_km, t.y_km, t.state::text, t.seq, t.feature_count, "
-     "(SELECT c.outcome FROM change_set c WHERE c.project_id = $1 AND c.id = $3) "
-     "FROM tile t WHERE t.project_id = $1 AND t.key = $2"},
+     "SELECT t.key, t.x_km, t.y_km, t.state::text, t.seq, t.feature_count, c.outcome, c.tile_seq "
+     "FROM tile t LEFT JOIN change_set c ON c.project_id = $1 AND c.id = $3 WHERE t.project_id = $1 AND t.key = $2"},
+    {edit_apply_classes,
+     "SELECT o_fallback, o_seq, o_state, o_id, o_version, o_cs, o_us, o_reviewed, o_wkb, coalesce(o_pred_cs, ''), "
+     "coalesce(o_pred_us, ''), o_pred_confidence FROM tessera_apply_classes($1, $2, $3, $4, $5::bigint[], "
+     "$6::integer[], $7::text[], $8::text[], $9)"},
+    // The features a change set wrote, as it left them (to answer it again).
+    {edit_replay,
+     "SELECT h.feature_id, h.version, h.code_cs, h.code_us, ST_AsBinary(h.geom), h.reviewed, "
+     "coalesce(f.pred_cs, ''), coalesce(f.pred_us, ''), f.pred_confidence, "
+     "(extract(epoch FROM h.changed_at) * 1000)::bigint, coalesce(u.username, ''), h.prev_version IS NULL "
+     "FROM feature_history h LEFT JOIN feature f ON f.id = h.feature_id LEFT JOIN app_user u ON u.id = h.author_id "
+     "WHERE h.project_id = $1 AND h.change_set = $2 ORDER BY h.feature_id"},
     // Two statements rather than one with an OR: each keeps a good generic plan (primary key;
     // spatial index).
     {edit_load_ids,
