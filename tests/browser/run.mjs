@@ -9,59 +9,12 @@
 // polygons drawn from its snapshot, a click on a polygon and the info panel, logout.
 // Prints one line per check and, last, exactly "N passed, M failed"; exits 1 on any failure.
 // Every wait is bounded and the whole run stops after 90 s at the latest.
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { BASE, PASSWORD, SHOTS, USER, WAIT_MS, budget, pageErrors, record, run, step } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BASE = (process.env.TESSERA_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const USER = process.env.TESSERA_USER ?? '';
-const PASSWORD = process.env.TESSERA_PASSWORD ?? '';
-const SHOTS = process.env.TESSERA_SCREENSHOT_DIR || join(here, 'screenshots');
-const CHROMIUM = process.env.TESSERA_CHROMIUM || '/usr/bin/chromium';
-const TOTAL_MS = 90_000;
-const WAIT_MS = 15_000;
-const started = Date.now();
-
-const results = []; // { name, ok, detail }
-let browser = null;
-let finished = false;
-
-function record(name, ok, detail = '') {
-  if (finished) return; // a step still unwinding after the deadline: the summary is out
-  results.push({ name, ok, detail });
-  console.log(`${ok ? 'ok  ' : 'FAIL'} - ${name}${detail ? `: ${detail}` : ''}`);
-}
-
-/** Time left for one wait: WAIT_MS, or less near the global deadline. */
-function budget(ms = WAIT_MS) {
-  return Math.max(1_000, Math.min(ms, TOTAL_MS - 5_000 - (Date.now() - started)));
-}
-
-async function finish(extraFailures = []) {
-  if (finished) return;
-  for (const name of extraFailures) record(name, false, 'not run: an earlier step failed or time ran out');
-  finished = true;
-  try {
-    await browser?.close();
-  } catch {
-    /* already gone */
-  }
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed;
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
-}
-
-// The steps, in order. A step records its own checks; when it throws, its check fails and,
-// if it is `fatal`, the checks of the remaining steps are counted as failed (not run).
-const steps = [];
-const step = (name, fatal, fn) => steps.push({ name, fatal, fn });
 
 let page;
 let tile; // the tile under test: { key, x, y, size, ... }
-const pageErrors = [];
 
 step('login page is shown', true, async () => {
   await page.goto(`${BASE}/`, { timeout: budget(), waitUntil: 'domcontentloaded' });
@@ -208,56 +161,6 @@ step('logout returns to the login page', false, async () => {
   if (me !== 401) throw new Error(`GET /api/v1/me after logout: HTTP ${me}`);
 });
 
-async function main() {
-  const deadline = setTimeout(() => {
-    console.log(`run.mjs: stopped after ${TOTAL_MS / 1000} s`);
-    void finish(steps.slice(results.length).map((s) => s.name));
-  }, TOTAL_MS - 2_000);
-  deadline.unref();
-
-  if (!USER || !PASSWORD) {
-    record('configuration', false, 'set TESSERA_USER and TESSERA_PASSWORD');
-    return finish(steps.map((s) => s.name));
-  }
-  mkdirSync(SHOTS, { recursive: true });
-  try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: budget(30_000),
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  } catch (e) {
-    record('chromium starts', false, `${CHROMIUM}: ${String(e.message ?? e).split('\n')[0]}`);
-    return finish(steps.map((s) => s.name));
-  }
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' });
-  context.setDefaultTimeout(WAIT_MS);
-  page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e.message ?? e)));
-
-  for (let i = 0; i < steps.length; i++) {
-    const s = steps[i];
-    if (finished) return;
-    try {
-      const detail = await s.fn();
-      record(s.name, true, detail ?? '');
-    } catch (e) {
-      record(s.name, false, String(e?.message ?? e).split('\n')[0]);
-      if (s.fatal) {
-        try {
-          await page.screenshot({ path: join(SHOTS, 'failure.png') });
-        } catch {
-          /* the page may be gone */
-        }
-        return finish(steps.slice(i + 1).map((x) => x.name));
-      }
-    }
-  }
-  return finish();
-}
-
-main().catch((e) => {
-  record('test harness', false, String(e?.stack ?? e));
-  void finish();
+run('run.mjs', 90_000, (p) => {
+  page = p;
 });
