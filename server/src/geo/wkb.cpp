@@ -110,15 +110,4 @@ std::string polygon_to_wkb(const RingsCm& rings, int srid) {
     return out;
 }
 
-std::string hex(std::string_view bytes) {
-    static const char* digits = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
-
 }  // namespace tessera::geo

@@ -27,6 +27,4 @@ std::optional<RingsCm> polygon_from_wkb(std::string_view wkb, std::string* error
 // Writes a little-endian WKB Polygon (metres). With `srid` > 0, EWKB carrying the SRID.
 std::string polygon_to_wkb(const RingsCm& rings, int srid = 0);
 
-std::string hex(std::string_view bytes);
-
 }  // namespace tessera::geo

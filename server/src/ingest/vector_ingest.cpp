@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/hex.hpp"
 #include "edits/normalize.hpp"
 #include "geo/geos.hpp"
 #include "geo/wkb.hpp"
@@ -106,7 +107,7 @@ VectorReport ingest_vector(const VectorOptions& options, store::ProjectStore& pr
             auto wkb = geo::polygon_to_wkb(part.rings, project.srid);
             auto g = ctx.from_wkb(wkb);
             report.area_by_cs[from.from->cs] += ctx.area(g.get());
-            features.push_back(store::NewFeature{from.from->cs, from.from->us, from.confidence, geo::hex(wkb)});
+            features.push_back(store::NewFeature{from.from->cs, from.from->us, from.confidence, core::hex(wkb)});
             ++report.polygons_loaded;
         }
     }

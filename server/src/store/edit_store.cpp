@@ -3,6 +3,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "core/hex.hpp"
 #include "store/connection.hpp"
 #include "store/queries.hpp"
 
@@ -53,16 +54,6 @@ std::string text_array(const std::vector<std::optional<std::string>>& values) {
     return out + "}";
 }
 
-std::string hex_of(const std::string& bytes) {
-    static const char* digits = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
 
 }  // namespace
 
@@ -196,7 +187,7 @@ EditTransaction::Written EditTransaction::write(int user_id, const std::string& 
         cs.emplace_back(w.code_cs);
         us.emplace_back(w.code_us);
         reviewed.emplace_back(w.reviewed ? "t" : "f");
-        geom.push_back(w.wkb ? std::optional<std::string>(hex_of(*w.wkb)) : std::nullopt);
+        geom.push_back(w.wkb ? std::optional<std::string>(core::hex(*w.wkb)) : std::nullopt);
     }
     auto r = m_impl->tx.exec_prepared(q::edit_write, p.id, m_impl->key, user_id, change_set_id, static_cast<int>(ops),
                                       id_array(ids), text_array(cs), text_array(us), text_array(reviewed),

@@ -1,0 +1,13 @@
+#pragma once
+
+// Bytes as hexadecimal text (lower case), e.g. WKB for PostgreSQL's decode(…, 'hex') or for
+// the text input of a geometry column.
+
+#include <string>
+#include <string_view>
+
+namespace tessera::core {
+
+std::string hex(std::string_view bytes);
+
+}  // namespace tessera::core
