@@ -91,20 +91,11 @@ json project_json(const Services& s) {
     json imagery = json::parse(s.project.imagery_json, nullptr, false);
     if (imagery.is_discarded() || !imagery.is_object()) imagery = {{"kind", "none"}};
     // The extent: the tiles the project has.
-    auto all = s.projects.tiles_in(s.project, tiles::Box{-1e9, -1e9, 1e9, 1e9}, 1'000'000);
+    const auto e = s.projects.extent(s.project);
     json extent = nullptr;
-    if (!all.empty()) {
-        double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
-        for (const auto& t : all) {
-            x0 = std::min(x0, t.x_km * 1000.0);
-            y0 = std::min(y0, t.y_km * 1000.0);
-            x1 = std::max(x1, t.x_km * 1000.0 + s.grid.size_m());
-            y1 = std::max(y1, t.y_km * 1000.0 + s.grid.size_m());
-        }
-        extent = {x0, y0, x1, y1};
-    }
+    if (e.tiles > 0) extent = {e.box.min_x, e.box.min_y, e.box.max_x, e.box.max_y};
     return {{"name", s.project.name}, {"srid", s.project.srid}, {"tile_size_m", s.project.tile_size_m},
-            {"extent", extent},       {"tile_count", all.size()}, {"imagery", imagery}};
+            {"extent", extent},       {"tile_count", e.tiles},    {"imagery", imagery}};
 }
 
 json nomenclature_json(const core::Nomenclature& n) {

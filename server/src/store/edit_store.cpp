@@ -12,19 +12,22 @@ namespace {
 
 constexpr const char* feature_columns = TESSERA_FEATURE_COLUMNS;
 
-StoredFeature feature_from(const pqxx::row& r) {
+// A feature from 11 columns starting at `first`: id, version, code_cs, code_us, WKB, reviewed,
+// pred_cs, pred_us, pred_confidence, updated_at (ms), author. Every read of the editing path
+// selects them in this order.
+StoredFeature feature_from(const pqxx::row& r, pqxx::row::size_type first = 0) {
     StoredFeature f;
-    f.id = r[0].as<std::int64_t>();
-    f.version = r[1].as<int>();
-    f.code_cs = r[2].as<std::string>();
-    f.code_us = r[3].as<std::string>();
-    f.wkb = pqxx::binarystring(r[4]).str();
-    f.reviewed = r[5].as<bool>();
-    f.pred_cs = r[6].as<std::string>();
-    f.pred_us = r[7].as<std::string>();
-    if (!r[8].is_null()) f.pred_confidence = r[8].as<float>();
-    f.updated_at_ms = r[9].as<std::int64_t>();
-    f.author = r[10].as<std::string>();
+    f.id = r[first].as<std::int64_t>();
+    f.version = r[first + 1].as<int>();
+    f.code_cs = r[first + 2].as<std::string>();
+    f.code_us = r[first + 3].as<std::string>();
+    f.wkb = pqxx::binarystring(r[first + 4]).str();
+    f.reviewed = r[first + 5].as<bool>();
+    f.pred_cs = r[first + 6].as<std::string>();
+    f.pred_us = r[first + 7].as<std::string>();
+    if (!r[first + 8].is_null()) f.pred_confidence = r[first + 8].as<float>();
+    f.updated_at_ms = r[first + 9].as<std::int64_t>();
+    f.author = r[first + 10].as<std::string>();
     return f;
 }
 
@@ -109,18 +112,7 @@ EditTransaction::Replay EditTransaction::replay(const std::string& change_set_id
             out.deleted.push_back(row[0].as<std::int64_t>());
             continue;
         }
-        StoredFeature f;
-        f.id = row[0].as<std::int64_t>();
-        f.version = row[1].as<int>();
-        f.code_cs = row[2].as<std::string>();
-        f.code_us = row[3].as<std::string>();
-        f.wkb = pqxx::binarystring(row[4]).str();
-        f.reviewed = row[5].as<bool>();
-        f.pred_cs = row[6].as<std::string>();
-        f.pred_us = row[7].as<std::string>();
-        if (!row[8].is_null()) f.pred_confidence = row[8].as<float>();
-        f.updated_at_ms = row[9].as<std::int64_t>();
-        f.author = row[10].as<std::string>();
+        auto f = feature_from(row);
         if (row[11].as<bool>()) out.created.push_back(f.id);
         out.features.push_back(std::move(f));
     }
@@ -234,9 +226,10 @@ std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const Proj
         project.id, tile_key, after_seq);
     if (n[0].as<std::size_t>() > limit) return std::nullopt;
     auto r = tx.exec_params(
-        "SELECT h.tile_seq, coalesce(h.change_set, ''), coalesce(h.author_id, 0), coalesce(u.username, ''), "
-        "(extract(epoch FROM h.changed_at) * 1000)::bigint, h.feature_id, h.version, h.code_cs, h.code_us, "
-        "ST_AsBinary(h.geom), h.reviewed, coalesce(f.pred_cs, ''), coalesce(f.pred_us, ''), f.pred_confidence, t.state::text "
+        "SELECT h.tile_seq, coalesce(h.change_set, ''), coalesce(h.author_id, 0), t.state::text, "
+        "h.feature_id, h.version, h.code_cs, h.code_us, ST_AsBinary(h.geom), h.reviewed, coalesce(f.pred_cs, ''), "
+        "coalesce(f.pred_us, ''), f.pred_confidence, (extract(epoch FROM h.changed_at) * 1000)::bigint, "
+        "coalesce(u.username, '') "
         "FROM feature_history h LEFT JOIN app_user u ON u.id = h.author_id LEFT JOIN feature f ON f.id = h.feature_id "
         "JOIN tile t ON t.project_id = h.project_id AND t.key = h.tile_key "
         "WHERE h.project_id = $1 AND h.tile_key = $2 AND h.tile_seq > $3 ORDER BY h.tile_seq, h.feature_id",
@@ -249,28 +242,17 @@ std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const Proj
             c.seq = seq;
             c.change_set = row[1].as<std::string>();
             c.author_id = row[2].as<int>();
-            c.author = row[3].as<std::string>();
-            c.at_ms = row[4].as<std::int64_t>();
-            c.state = row[14].as<std::string>();
+            c.state = row[3].as<std::string>();
+            c.at_ms = row[13].as<std::int64_t>();
+            c.author = row[14].as<std::string>();
             out.push_back(std::move(c));
         }
         auto& c = out.back();
-        if (row[9].is_null()) {
-            c.deleted.push_back(row[5].as<std::int64_t>());
+        if (row[8].is_null()) {
+            c.deleted.push_back(row[4].as<std::int64_t>());
             continue;
         }
-        StoredFeature f;
-        f.id = row[5].as<std::int64_t>();
-        f.version = row[6].as<int>();
-        f.code_cs = row[7].as<std::string>();
-        f.code_us = row[8].as<std::string>();
-        f.wkb = pqxx::binarystring(row[9]).str();
-        f.reviewed = row[10].as<bool>();
-        f.pred_cs = row[11].as<std::string>();
-        f.pred_us = row[12].as<std::string>();
-        if (!row[13].is_null()) f.pred_confidence = row[13].as<float>();
-        f.updated_at_ms = c.at_ms;
-        f.author = c.author;
+        auto f = feature_from(row, 4);
         c.features.push_back(std::move(f));
     }
     return out;
@@ -292,17 +274,7 @@ std::optional<EditStore::ClassesResult> EditStore::apply_classes(
         out.seq = row[1].as<std::int64_t>();
         out.state = row[2].as<std::string>();
         if (row[3].is_null()) continue;
-        StoredFeature f;
-        f.id = row[3].as<std::int64_t>();
-        f.version = row[4].as<int>();
-        f.code_cs = row[5].as<std::string>();
-        f.code_us = row[6].as<std::string>();
-        f.reviewed = row[7].as<bool>();
-        f.wkb = pqxx::binarystring(row[8]).str();
-        f.pred_cs = row[9].as<std::string>();
-        f.pred_us = row[10].as<std::string>();
-        if (!row[11].is_null()) f.pred_confidence = row[11].as<float>();
-        out.features.push_back(std::move(f));
+        out.features.push_back(feature_from(row, 3));  // author: the caller knows who it is
     }
     before_commit(out.seq);
     tx.commit();

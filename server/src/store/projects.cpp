@@ -55,6 +55,21 @@ ProjectRecord ProjectStore::ensure(const std::string& name, int srid, int tile_s
     return p;
 }
 
+ProjectStore::Extent ProjectStore::extent(const ProjectRecord& project) {
+    auto conn = m_db.acquire();
+    pqxx::read_transaction tx(conn->pq());
+    auto r = tx.exec_params1(
+        "SELECT count(*), min(x_km), min(y_km), max(x_km), max(y_km) FROM tile WHERE project_id = $1", project.id);
+    Extent e;
+    e.tiles = r[0].as<std::size_t>();
+    if (e.tiles > 0) {
+        const double size = project.tile_size_m;
+        e.box = tiles::Box{r[1].as<int>() * 1000.0, r[2].as<int>() * 1000.0, r[3].as<int>() * 1000.0 + size,
+                           r[4].as<int>() * 1000.0 + size};
+    }
+    return e;
+}
+
 std::vector<TileRecord> ProjectStore::tiles_in(const ProjectRecord& project, const tiles::Box& box,
                                                std::size_t limit) {
     auto conn = m_db.acquire();
@@ -149,8 +164,7 @@ void ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey&
                    project.id, k, key.x_km, key.y_km);
     // The tile's writer lock, as edits take it: imports and edits of one tile are serialised.
     tx.exec_prepared(q::tile_writer_lock, project.id, k);
-    auto t = tx.exec_params1("SELECT state::text, seq FROM tile WHERE project_id = $1 AND key = $2 FOR UPDATE",
-                             project.id, k);
+    auto t = tx.exec_params1("SELECT state::text, seq FROM tile WHERE project_id = $1 AND key = $2", project.id, k);
     const auto edited = tx.exec_params1(
         "SELECT count(*) FROM feature WHERE project_id = $1 AND tile_key = $2 AND (version > 1 OR reviewed)",
         project.id, k)[0].as<long long>();

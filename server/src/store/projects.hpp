@@ -23,6 +23,12 @@ public:
     // (throws std::runtime_error otherwise). `imagery_json` replaces the stored imagery settings.
     ProjectRecord ensure(const std::string& name, int srid, int tile_size_m, const std::string& imagery_json);
 
+    struct Extent {
+        std::size_t tiles = 0;
+        tiles::Box box;  // of the tiles' squares; meaningless when tiles == 0
+    };
+    Extent extent(const ProjectRecord& project);
+
     // Tiles of the project overlapping the box, at most `limit`.
     std::vector<TileRecord> tiles_in(const ProjectRecord& project, const tiles::Box& box, std::size_t limit);
     std::optional<TileRecord> tile(const ProjectRecord& project, const std::string& key);

@@ -70,8 +70,9 @@ inline constexpr std::array<std::pair<const char*, const char*>, 18> statements{
      "SELECT t.key, t.x_km, t.y_km, t.state::text, t.seq, t.feature_count, c.outcome, c.tile_seq "
      "FROM tile t LEFT JOIN change_set c ON c.project_id = $1 AND c.id = $3 WHERE t.project_id = $1 AND t.key = $2"},
     {edit_apply_classes,
-     "SELECT o_fallback, o_seq, o_state, o_id, o_version, o_cs, o_us, o_reviewed, o_wkb, coalesce(o_pred_cs, ''), "
-     "coalesce(o_pred_us, ''), o_pred_confidence FROM tessera_apply_classes($1, $2, $3, $4, $5::bigint[], "
+     "SELECT o_fallback, o_seq, o_state, o_id, o_version, o_cs, o_us, o_wkb, o_reviewed, coalesce(o_pred_cs, ''), "
+     "coalesce(o_pred_us, ''), o_pred_confidence, (extract(epoch FROM now()) * 1000)::bigint, ''::text "
+     "FROM tessera_apply_classes($1, $2, $3, $4, $5::bigint[], "
      "$6::integer[], $7::text[], $8::text[], $9)"},
     // The features a change set wrote, as it left them (to answer it again).
     {edit_replay,
