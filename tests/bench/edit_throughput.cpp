@@ -2,13 +2,15 @@
 //  1. Saturation: 200 WebSocket clients, each correcting its own tile as fast as it can with a
 //     realistic mix (70 % set_class/confirm, 30 % reshape/split): committed change sets per
 //     second. In the same run, pgbench -c 200 with the equivalent database work per change set
-//     (update the feature row, insert its history and an event): the ceiling. Target ≥ 50 %.
+//     (update the feature rows, insert their history and an event), the rows and kinds measured
+//     from what Tessera committed: the ceiling. Target ≥ 50 %. Also against a one-row script.
 //  2. Latency: the same 200 clients sending 2 change sets per second each on a fixed schedule
 //     (open loop, 400/s): p50 and p99 from the scheduled send to the ack. Targets 10 / 50 ms.
 // The last line of output is one JSON object with the figures.
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include "support/bench_editor.hpp"
 #include "support/bench_world.hpp"
@@ -37,12 +40,66 @@ struct PgbenchResult {
     double machine_ms_per_tx = 0;  // all cores, pgbench included
 };
 
-PgbenchResult pgbench(const BenchWorld& world, int seconds) {
+// What the committed change sets wrote, measured in the database after the saturation run:
+// the share of change sets that changed geometry, and the feature rows each kind wrote.
+struct WorkMix {
+    double geometric_share = 0;
+    double rows_per_geometric = 1;
+    double rows_per_class = 1;
+};
+
+WorkMix measure_mix(const BenchWorld& world) {
+    pqxx::connection conn(world.url());
+    pqxx::read_transaction tx(conn);
+    WorkMix mix;
+    double geometric = 0, total = 0;
+    for (const auto& row : tx.exec(R"(
+            WITH per_change AS (
+                SELECT h.change_set, count(*) AS rows, bool_or(p.geom IS NULL OR h.geom IS NULL OR NOT ST_Equals(h.geom, p.geom)) AS geometric
+                FROM feature_history h
+                LEFT JOIN feature_history p ON p.feature_id = h.feature_id AND p.version = h.prev_version
+                WHERE h.change_set IS NOT NULL
+                GROUP BY h.change_set)
+            SELECT geometric, count(*), avg(rows) FROM per_change GROUP BY geometric)")) {
+        const double n = row[1].as<double>();
+        total += n;
+        if (row[0].as<bool>()) {
+            geometric = n;
+            mix.rows_per_geometric = row[2].as<double>();
+        } else {
+            mix.rows_per_class = row[2].as<double>();
+        }
+    }
+    mix.geometric_share = total > 0 ? geometric / total : 0;
+    return mix;
+}
+
+// pgbench -c 200 on the same database with the equivalent database work per change set: each
+// transaction updates feature rows, inserts their history and one event. With `mix`, the rows
+// and kinds follow the change sets Tessera committed (geometric ones rewrite the geometry, so
+// its index, as a reshape does); without, every transaction updates one row's classes.
+PgbenchResult pgbench(const BenchWorld& world, int seconds, const WorkMix* mix) {
     const auto script = std::filesystem::temp_directory_path() / ("tessera_pgbench_" + world.dbname() + ".sql");
-    std::ofstream(script) << R"(\set id random(1, :maxid)
+    const auto rows = [](double r) { return std::to_string(std::max(1L, std::lround(r))); };
+    const std::string class_rows = mix ? rows(mix->rows_per_class) : "1";
+    const std::string geometric_rows = mix ? rows(mix->rows_per_geometric) : "1";
+    const std::string geometric_permille = mix ? std::to_string(std::lround(mix->geometric_share * 1000)) : "0";
+    std::ofstream(script) << R"(\set id random(1, :maxid - 16)
+\set g random(1, 1000)
+\set dx random(0, 1) * 2 - 1
 BEGIN;
-UPDATE feature SET code_us = CASE WHEN code_us = 'US6.3' THEN 'US1.1' ELSE 'US6.3' END, version = version + 1, updated_at = now() WHERE id = :id;
-INSERT INTO feature_history (feature_id, version, project_id, tile_key, code_cs, code_us, geom, reviewed, tile_seq) SELECT id, version, project_id, tile_key, code_cs, code_us, geom, reviewed, 0 FROM feature WHERE id = :id;
+\if :g <= )" << geometric_permille
+                          << R"(
+UPDATE feature SET geom = ST_Translate(geom, :dx * 0.01, 0), version = version + 1, updated_at = now() WHERE id >= :id AND id < :id + )"
+                          << geometric_rows << R"(;
+INSERT INTO feature_history (feature_id, version, project_id, tile_key, code_cs, code_us, geom, reviewed, tile_seq) SELECT id, version, project_id, tile_key, code_cs, code_us, geom, reviewed, 0 FROM feature WHERE id >= :id AND id < :id + )"
+                          << geometric_rows << R"(;
+\else
+UPDATE feature SET code_us = CASE WHEN code_us = 'US6.3' THEN 'US1.1' ELSE 'US6.3' END, version = version + 1, updated_at = now() WHERE id >= :id AND id < :id + )"
+                          << class_rows << R"(;
+INSERT INTO feature_history (feature_id, version, project_id, tile_key, code_cs, code_us, geom, reviewed, tile_seq) SELECT id, version, project_id, tile_key, code_cs, code_us, geom, reviewed, 0 FROM feature WHERE id >= :id AND id < :id + )"
+                          << class_rows << R"(;
+\endif
 INSERT INTO event (project_id, tile_key, kind, payload) SELECT project_id, tile_key, 'bench', '{}' FROM feature WHERE id = :id;
 END;
 )";
@@ -147,12 +204,21 @@ int main() {
               << " acks; targets 10 / 50 ms)\n";
     editors.clear();
 
-    const auto pgb = pgbench(world, seconds);
+    const auto mix = measure_mix(world);
+    std::cout << "committed work: " << mix.geometric_share * 100 << " % geometric change sets writing "
+              << mix.rows_per_geometric << " feature rows each, class change sets writing " << mix.rows_per_class
+              << " rows each\n";
+    const auto pgb = pgbench(world, seconds, &mix);
     const double pg = pgb.tps;
     const double ratio = pg > 0 ? committed_per_s / pg : 0;
-    std::cout << "pgbench -c " << clients << " (feature update + history + event): " << pg
+    std::cout << "pgbench -c " << clients << " (the same rows per change set: feature updates + history + event): " << pg
               << " tps; Tessera reaches " << ratio * 100 << " % of it (target >= 50 %)\n"
               << "CPU per pgbench transaction, the whole machine: " << pgb.machine_ms_per_tx << " ms\n";
+    const auto one_row = pgbench(world, seconds, nullptr);
+    const double one_row_ratio = one_row.tps > 0 ? committed_per_s / one_row.tps : 0;
+    std::cout << "pgbench -c " << clients << " (one row's classes per transaction): " << one_row.tps
+              << " tps; Tessera reaches " << one_row_ratio * 100 << " % of it\n"
+              << "CPU per one-row pgbench transaction, the whole machine: " << one_row.machine_ms_per_tx << " ms\n";
     nlohmann::json result = {{"benchmark", "edit-throughput"},
                              {"clients", clients},
                              {"seconds", seconds},
@@ -164,6 +230,11 @@ int main() {
                              {"cpu_ms_per_change_set",
                               {{"server", server_ms}, {"postgres", pg_ms}, {"clients", client_ms}, {"machine", machine_ms}}},
                              {"machine_cpu_ms_per_pgbench_tx", pgb.machine_ms_per_tx},
+                             {"geometric_share", mix.geometric_share},
+                             {"rows_per_geometric_change_set", mix.rows_per_geometric},
+                             {"rows_per_class_change_set", mix.rows_per_class},
+                             {"pgbench_one_row_tps", one_row.tps},
+                             {"ratio_to_one_row_pgbench", one_row_ratio},
                              {"latency_p50_ms", p50},
                              {"latency_p99_ms", p99},
                              {"latency_samples", latencies.size()},
