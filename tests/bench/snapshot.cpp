@@ -6,10 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 #include <random>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -17,12 +15,10 @@
 #include "api/snapshot.hpp"
 #include "core/nomenclature.hpp"
 #include "geo/geos.hpp"
-#include "ingest/vector_ingest.hpp"
 #include "store/database.hpp"
 #include "store/projects.hpp"
 #include "support/bench_world.hpp"
 #include "support/test_db.hpp"
-#include "support/vector_file.hpp"
 
 using namespace tessera;
 using Clock = std::chrono::steady_clock;
@@ -37,24 +33,13 @@ int main() {
     test::TestDatabase db;
     store::Database store(db.url(), 2);
     store::ProjectStore projects(store);
-    auto project = projects.ensure("bench", 2154, 1000, R"({"kind": "none"})");
-    const auto dir = std::filesystem::temp_directory_path() / ("tessera_bench_" + db.name());
-    std::filesystem::create_directories(dir);
-    const auto file = dir / "tile.gpkg";
-    test::write_vector(file.string(), "GPKG", 2154, test::voronoi_tile(880000, 6840000, 3000, 2.4, 42));
-    ingest::VectorOptions options;
-    options.file = file;
-    std::ostringstream log;
-    auto report = ingest::ingest_vector(options, projects, project, core::Nomenclature::builtin(), log);
-    std::filesystem::remove_all(dir);
-
+    auto project = test::load_dense_tile(db, projects);
     pqxx::connection conn(db.url());
     pqxx::work tx(conn);
     tx.exec("ANALYZE feature");
     const auto vertices = tx.exec1("SELECT sum(ST_NPoints(geom)) FROM feature")[0].as<long long>();
     const auto polygons = tx.exec1("SELECT count(*) FROM feature")[0].as<long long>();
-    std::cout << "tile 0880_6840: " << polygons << " polygons, " << vertices << " vertices (ingested in "
-              << report.seconds << " s)\n";
+    std::cout << "tile 0880_6840: " << polygons << " polygons, " << vertices << " vertices\n";
 
     const tiles::Grid grid(1000);
     std::vector<double> load_ms, encode_ms, total_ms, geojson_ms;

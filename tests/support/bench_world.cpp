@@ -12,7 +12,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "core/nomenclature.hpp"
 #include "geo/geos.hpp"
+#include "ingest/vector_ingest.hpp"
 #include "support/server_process.hpp"
 
 namespace tessera::test {
@@ -38,6 +40,20 @@ std::vector<TestFeature> voronoi_tile(double x0, double y0, int cells, double de
             out.push_back({ctx.to_wkt(p.get(), 2), cs[i % 5], us[(i / 5) % 5], 0.5 + (i % 50) / 100.0});
     }
     return out;
+}
+
+store::ProjectRecord load_dense_tile(const TestDatabase& db, store::ProjectStore& projects) {
+    auto project = projects.ensure("bench", 2154, 1000, R"({"kind": "none"})");
+    const auto dir = std::filesystem::temp_directory_path() / ("tessera_bench_" + db.name());
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "tile.gpkg";
+    write_vector(file.string(), "GPKG", 2154, voronoi_tile(880000, 6840000, 3000, 2.4, 42));
+    ingest::VectorOptions options;
+    options.file = file;
+    std::ostringstream log;
+    ingest::ingest_vector(options, projects, project, core::Nomenclature::builtin(), log);
+    std::filesystem::remove_all(dir);
+    return project;
 }
 
 BenchWorld::BenchWorld(int columns, int rows, int cells, double densify_m) : m_columns(columns), m_rows(rows) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "store/projects.hpp"
 #include "support/test_db.hpp"
 #include "support/vector_file.hpp"
 
@@ -16,6 +17,10 @@ namespace tessera::test {
 // A 1 km tile at (x0, y0) cut into about `cells` convex Voronoi cells, edges densified every
 // `densify_m` metres (0: not densified): a partition of the tile.
 std::vector<TestFeature> voronoi_tile(double x0, double y0, int cells, double densify_m, std::uint64_t seed);
+
+// A project "bench" with one tile, 0880_6840, of 3,000 Voronoi cells densified every 2.4 m
+// (about 100,000 vertices), loaded through the real ingest into `db`.
+store::ProjectRecord load_dense_tile(const TestDatabase& db, store::ProjectStore& projects);
 
 class BenchWorld {
 public:

@@ -2,6 +2,12 @@
 
 namespace tessera::api {
 
+std::string encode_message(const v1::ServerMessage& message) {
+    std::string out;
+    message.SerializeToString(&out);
+    return out;
+}
+
 void encode_polygon(const geo::RingsCm& rings, std::int64_t origin_x_cm, std::int64_t origin_y_cm,
                     v1::Polygon& out) {
     std::size_t total = 0;

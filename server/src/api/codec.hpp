@@ -13,6 +13,9 @@
 
 namespace tessera::api {
 
+// The bytes of one WebSocket frame.
+std::string encode_message(const v1::ServerMessage& message);
+
 // Appends rings (closed, as geo::polygon_from_wkb gives them) to `out`.
 void encode_polygon(const geo::RingsCm& rings, std::int64_t origin_x_cm, std::int64_t origin_y_cm,
                     v1::Polygon& out);

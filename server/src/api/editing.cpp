@@ -7,6 +7,7 @@
 
 #include "api/codec.hpp"
 #include "api/errors.hpp"
+#include "api/quality.hpp"
 #include "api/snapshot.hpp"
 #include "api/ws_api.hpp"
 #include "core/log.hpp"
@@ -15,12 +16,6 @@
 
 namespace tessera::api {
 namespace {
-
-std::string encode(const v1::ServerMessage& m) {
-    std::string out;
-    m.SerializeToString(&out);
-    return out;
-}
 
 void fill_feature(const store::StoredFeature& f, std::int64_t ox, std::int64_t oy, v1::Feature& out) {
     out.set_id(f.id);
@@ -107,7 +102,8 @@ std::string encode_change(const store::TileChangeRecord& change, const std::stri
     c->set_at_ms(change.at_ms);
     for (const auto& f : change.features) fill_feature(f, ox, oy, *c->add_features());
     for (auto id : change.deleted) c->add_deleted(id);
-    return encode(m);
+    apply_delta(change.qc_delta, *c);
+    return encode_message(m);
 }
 
 EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint64_t request_id,
@@ -132,6 +128,7 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
     const auto tile_box = s.grid.bounds(*key);
     const auto ox = static_cast<std::int64_t>(tile_box.min_x * 100), oy = static_cast<std::int64_t>(tile_box.min_y * 100);
     const auto max_points = s.config.limits.max_vertices_per_feature;
+    const workflow::Checker checker{s.qc_rules, s.nomenclature, s.grid};
 
     // Decode and check every operation before touching the database.
     std::vector<DecodedOp> ops;
@@ -212,7 +209,8 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
     };
     auto respond = [&](std::vector<store::StoredFeature> states, std::vector<std::int64_t> deleted,
                        const std::vector<std::int64_t>& created, std::int64_t seq, const std::string& state,
-                       bool merged_change, std::string* ack_out) {
+                       bool merged_change, const workflow::ChangeCheck& qc, std::string qc_delta,
+                       std::string* ack_out) {
         v1::ServerMessage ack;
         ack.set_request_id(request_id);
         auto* a = ack.mutable_ack();
@@ -223,7 +221,11 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         for (const auto& f : states) fill_feature(f, ox, oy, *a->add_features());
         for (auto id : deleted) a->add_deleted(id);
         for (auto id : created) a->add_created(id);
-        std::string bytes = encode(ack);
+        for (const auto& i : qc.introduced) fill_issue(i, *a->add_introduced());
+        for (const auto& i : qc.fixed) fill_issue(i, *a->add_fixed());
+        a->set_blocking(static_cast<std::uint32_t>(qc.counts.blocking));
+        a->set_warnings(static_cast<std::uint32_t>(qc.counts.warnings));
+        std::string bytes = encode_message(ack);
         if (ack_out) *ack_out = bytes;
         store::TileChangeRecord change;
         change.seq = seq;
@@ -234,6 +236,7 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         change.state = state;
         change.features = std::move(states);
         change.deleted = std::move(deleted);
+        change.qc_delta = std::move(qc_delta);
         out.frames.push_back(std::move(bytes));
         out.tile = key->str();
         out.seq = static_cast<std::uint64_t>(seq);
@@ -264,9 +267,15 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         if (simple) {
             std::int64_t expected = 0;
             std::optional<store::EditStore::ClassesResult> done;
+            workflow::ChangeCheck qc;
+            std::string qc_delta;
             try {
                 done = s.edits.apply_classes(s.project, key->str(), user.user_id, cs.id(), ids, versions, css, uss,
-                                             s.lease_seconds, [&](std::int64_t seq) {
+                                             s.lease_seconds, [&](std::int64_t seq, store::QcAccess& access) {
+                                                 qc = workflow::check_change(checker, access, tile_box, seq, ids, {});
+                                                 if (auto stored = encode_delta(qc); !stored.empty())
+                                                     access.record_delta(seq, stored);
+                                                 qc_delta = encode_delta(qc, true);
                                                  expected = seq;
                                                  s.hub.expect(key->str(), static_cast<std::uint64_t>(seq));
                                              });
@@ -279,7 +288,8 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
                     f.updated_at_ms = now_ms();
                     f.author = user.username;
                 }
-                respond(std::move(done->features), {}, {}, done->seq, done->state, false, nullptr);
+                respond(std::move(done->features), {}, {}, done->seq, done->state, false, qc, std::move(qc_delta),
+                        nullptr);
                 return out;
             }
         }
@@ -308,7 +318,7 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         }
         m.set_request_id(request_id);
         m.mutable_ack()->set_duplicate(true);
-        out.frames.push_back(encode(m));
+        out.frames.push_back(encode_message(m));
         return out;
     }
 
@@ -374,7 +384,7 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         for (auto id : gone) c->add_gone(id);
         tx.record_conflict(cs.id(), user.user_id, all, c->message());
         tx.commit();
-        out.frames.push_back(encode(m));
+        out.frames.push_back(encode_message(m));
         return out;
     }
 
@@ -505,9 +515,17 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         states.push_back(std::move(f));
     }
 
+    // Quality controls on what the change set wrote and its neighbours, in the same transaction.
+    std::vector<std::int64_t> written_ids;
+    for (const auto& row : written.rows) written_ids.push_back(row.id);
+    const auto qc = workflow::check_change(checker, tx.qc(), tile_box, written.seq, written_ids, written.deleted);
+    if (auto stored = encode_delta(qc); !stored.empty()) tx.qc().record_delta(written.seq, stored);
+    auto qc_delta = encode_delta(qc, true);
+
     // Encode the answer first: it is stored with the change set, in the same transaction.
     std::string ack_bytes;
-    respond(std::move(states), written.deleted, created, written.seq, written.state, merged, &ack_bytes);
+    respond(std::move(states), written.deleted, created, written.seq, written.state, merged, qc, std::move(qc_delta),
+            &ack_bytes);
     tx.record_outcome(cs.id(), user.user_id, written.seq, static_cast<std::size_t>(cs.ops_size()), ack_bytes);
     // This instance publishes the change itself, after the ack: its NOTIFY is not fetched.
     s.hub.expect(key->str(), static_cast<std::uint64_t>(written.seq));
@@ -547,13 +565,13 @@ std::vector<std::string> resync(Services& s, std::uint64_t request_id, const v1:
         m.set_request_id(request_id);
         build_snapshot(*record, s.grid, *m.mutable_snapshot());
         last = m.snapshot().seq();
-        frames.push_back(encode(m));
+        frames.push_back(encode_message(m));
     }
     v1::ServerMessage done;
     done.set_request_id(request_id);
     done.mutable_resync_done()->set_tile_key(key->str());
     done.mutable_resync_done()->set_seq(std::max<std::uint64_t>(last, static_cast<std::uint64_t>(tile->seq)));
-    frames.push_back(encode(done));
+    frames.push_back(encode_message(done));
     return frames;
 }
 

@@ -152,11 +152,41 @@ HttpResponse tiles_in_bbox(Services& s, const HttpRequest& req) {
     for (const auto& t : s.projects.tiles_in(s.project, box, s.config.limits.max_bbox_tiles)) {
         json j = {{"key", t.key},     {"x", t.x_km * 1000},   {"y", t.y_km * 1000},
                   {"size", s.grid.size_m()}, {"state", t.state}, {"seq", t.seq},
-                  {"features", t.feature_count}};
+                  {"features", t.feature_count}, {"qc_blocking", t.qc_blocking}, {"qc_warnings", t.qc_warnings}};
         j["mean_confidence"] = t.mean_confidence ? json(*t.mean_confidence) : json(nullptr);
         tiles.push_back(std::move(j));
     }
     return json_response(200, {{"tiles", tiles}}, route);
+}
+
+// A tile's stored quality-control issues (kept current by every change set and whole-tile check).
+HttpResponse qc_report(Services& s, const HttpRequest& req) {
+    const std::string route = "qc";
+    const auto tile = query_param(req.target, "tile");
+    if (!tile) return error_response(ErrorKind::invalid_argument, "tile=KEY is required", route);
+    std::string why;
+    const auto key = tiles::parse_key(*tile, &why);
+    if (!key || !s.grid.aligned(*key)) return error_response(ErrorKind::invalid_argument, "tile: " + why, route);
+    if (!s.projects.tile(s.project, key->str()))
+        return error_response(ErrorKind::not_found, "tile " + key->str() + " does not exist", route);
+    const auto report = s.qc.issues(s.project, key->str());
+    json issues = json::array();
+    for (const auto& i : report.issues)
+        issues.push_back({{"key", i.key},
+                          {"code", i.code},
+                          {"severity", i.blocking ? "blocking" : "warning"},
+                          {"features", i.features},
+                          {"x", static_cast<double>(i.x_cm) / 100},
+                          {"y", static_cast<double>(i.y_cm) / 100},
+                          {"message", i.message},
+                          {"area_m2", i.area_m2}});
+    json out = {{"tile", key->str()},
+                {"seq", report.seq},
+                {"blocking", report.counts.blocking},
+                {"warnings", report.counts.warnings},
+                {"issues", issues}};
+    out["whole_tile_seq"] = report.whole_seq ? json(*report.whole_seq) : json(nullptr);
+    return json_response(200, out, route);
 }
 
 // Conflicts are for leads (and admins) to see where people collide.
@@ -290,6 +320,7 @@ HttpResponse route(Services& s, const HttpRequest& req) {
         if (path == "/api/v1/nomenclature") return json_response(200, nomenclature_json(s.nomenclature), "nomenclature");
         if (path == "/api/v1/tiles") return tiles_in_bbox(s, req);
         if (path == "/api/v1/conflicts") return conflicts(s, req, *principal);
+        if (path == "/api/v1/qc") return qc_report(s, req);
         return error_response(ErrorKind::not_found, "no such API endpoint: " + path.substr(0, 100), "api");
     }
     if (!get) return error_response(ErrorKind::invalid_argument, req.method + " is not supported here", "static");

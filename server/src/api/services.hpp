@@ -11,9 +11,11 @@
 #include "core/nomenclature.hpp"
 #include "store/accounts.hpp"
 #include "hub/hub.hpp"
+#include "qc/rules.hpp"
 #include "store/database.hpp"
 #include "store/edit_store.hpp"
 #include "store/projects.hpp"
+#include "store/qc_store.hpp"
 #include "tiles/grid.hpp"
 
 namespace tessera::api {
@@ -31,6 +33,8 @@ struct Services {
     store::EditStore& edits;
     hub::Hub& hub;
     LeaseCache& leases;
+    const qc::Rules& qc_rules;
+    store::QcStore& qc;
     unsigned lease_seconds = 1800;
 };
 

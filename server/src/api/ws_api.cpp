@@ -2,8 +2,10 @@
 
 #include <chrono>
 
+#include "api/codec.hpp"
 #include "api/editing.hpp"
 #include "api/presence.hpp"
+#include "api/quality.hpp"
 #include "api/snapshot.hpp"
 #include "core/log.hpp"
 
@@ -14,12 +16,6 @@ std::int64_t now_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-std::string encode(const v1::ServerMessage& m) {
-    std::string out;
-    m.SerializeToString(&out);
-    return out;
 }
 
 v1::Role role_of(auth::Role r) {
@@ -70,7 +66,7 @@ void authenticate(Services& s, WsConnection& c, const v1::ClientMessage& in, WsO
     r->set_srid(static_cast<std::uint32_t>(s.project.srid));
     r->set_tile_size_m(static_cast<std::uint32_t>(s.project.tile_size_m));
     r->set_protocol_version(1);
-    out.frames.push_back(encode(m));
+    out.frames.push_back(encode_message(m));
 }
 
 void subscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutcome& out) {
@@ -173,9 +169,9 @@ void subscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutc
         c.tiles.insert(k.str());
         ack.mutable_subscribed()->add_tile_keys(k.str());
     }
-    out.frames.push_back(encode(ack));
+    out.frames.push_back(encode_message(ack));
     for (const auto& m : snapshots) {
-        out.frames.push_back(encode(m));
+        out.frames.push_back(encode_message(m));
         if (c.viewer) {
             s.hub.seen(m.snapshot().tile_key(), c.viewer.get(), m.snapshot().seq());
             out.released.emplace_back(m.snapshot().tile_key(), m.snapshot().seq());
@@ -199,7 +195,7 @@ void unsubscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOu
         r->add_tile_keys(k);
         if (c.viewer) s.hub.unsubscribe(k, c.viewer.get());
     }
-    out.frames.push_back(encode(m));
+    out.frames.push_back(encode_message(m));
 }
 
 bool watching(const WsConnection& c, const std::string& tile, std::uint64_t id, const char* field, WsOutcome& out) {
@@ -249,7 +245,7 @@ std::string encode_error(std::uint64_t request_id, ErrorKind kind, const std::st
     e->set_code(wire(kind).ws_code);
     e->set_message(message);
     e->set_field(field);
-    return encode(m);
+    return encode_message(m);
 }
 
 WsOutcome handle_frame(Services& s, WsConnection& c, std::string_view frame) {
@@ -271,10 +267,11 @@ WsOutcome handle_frame(Services& s, WsConnection& c, std::string_view frame) {
         out.frames.push_back(encode_error(0, ErrorKind::malformed, "the frame is not a tessera.v1.ClientMessage"));
         return out;
     }
-    static const char* names[] = {"authenticate", "subscribe", "unsubscribe", "ping", "change_set",
-                                  "resync",       "select",    "claim_lease", "release_lease"};
+    static const char* names[] = {"authenticate", "subscribe",     "unsubscribe", "ping",
+                                  "change_set",   "resync",        "select",      "claim_lease",
+                                  "release_lease", "check_tile",   "submit_tile"};
     const int body = static_cast<int>(in.body_case());
-    out.request = body >= v1::ClientMessage::kAuthenticate && body <= v1::ClientMessage::kReleaseLease
+    out.request = body >= v1::ClientMessage::kAuthenticate && body <= v1::ClientMessage::kSubmitTile
                       ? names[body - v1::ClientMessage::kAuthenticate]
                       : "unknown";
     try {
@@ -299,12 +296,24 @@ WsOutcome handle_frame(Services& s, WsConnection& c, std::string_view frame) {
             break;
         case v1::ClientMessage::kClaimLease: lease(s, c, in, out, true); break;
         case v1::ClientMessage::kReleaseLease: lease(s, c, in, out, false); break;
+        case v1::ClientMessage::kCheckTile:
+        case v1::ClientMessage::kSubmitTile: {
+            const bool submit = in.body_case() == v1::ClientMessage::kSubmitTile;
+            const auto& tile = submit ? in.submit_tile().tile_key() : in.check_tile().tile_key();
+            if (!watching(c, tile, in.request_id(), submit ? "submit_tile.tile_key" : "check_tile.tile_key", out))
+                break;
+            auto r = submit ? submit_tile(s, c.principal, in.request_id(), in.submit_tile())
+                            : check_tile(s, c.principal, in.request_id(), in.check_tile());
+            out.frames = std::move(r.frames);
+            if (!r.broadcast.empty()) s.hub.broadcast(r.tile, std::make_shared<const std::string>(std::move(r.broadcast)));
+            break;
+        }
         case v1::ClientMessage::kPing: {
             v1::ServerMessage m;
             m.set_request_id(in.request_id());
             m.mutable_pong()->set_client_time_ms(in.ping().client_time_ms());
             m.mutable_pong()->set_server_time_ms(now_ms());
-            out.frames.push_back(encode(m));
+            out.frames.push_back(encode_message(m));
             break;
         }
         default:

@@ -16,6 +16,7 @@
 #include "demo/demo.hpp"
 #include "ingest/vector_ingest.hpp"
 #include "net/server.hpp"
+#include "qc/rules.hpp"
 #include "store/accounts.hpp"
 #include "store/database.hpp"
 #include "store/edit_store.hpp"
@@ -38,6 +39,16 @@ bool print_help(const Args& a, const std::string& usage, const std::string& text
 }
 
 }  // namespace
+
+// The quality-control rules of the configuration (the defaults when no file is given); a bad
+// file stops the start with its name, line and reason.
+qc::Rules load_qc_rules(const core::Config& config) {
+    if (config.qc_rules.empty() && config.qc_coherence.empty()) return qc::Rules::defaults();
+    if (config.qc_rules.empty()) throw std::runtime_error("qc_coherence needs qc_rules (a rules file, may be empty)");
+    std::optional<std::filesystem::path> coherence;
+    if (!config.qc_coherence.empty()) coherence = config.qc_coherence;
+    return qc::Rules::load(config.qc_rules, coherence);
+}
 
 int cmd_serve(const std::vector<std::string>& args) {
     const auto specs = config_options();
@@ -79,8 +90,11 @@ int cmd_serve(const std::vector<std::string>& args) {
         [&](const std::string& tile, const std::vector<hub::ViewerState>& viewers) {
             return api::encode_presence(leases, tile, viewers);
         });
-    api::Services services{config, db, projects, accounts, auth, metrics, core::Nomenclature::builtin(), *project,
-                           tiles::Grid(project->tile_size_m), edits, hub, leases, config.lease_idle_s};
+    const auto qc_rules = load_qc_rules(config);
+    store::QcStore qc(db);
+    api::Services services{config,   db,    projects, accounts, auth,     metrics,          core::Nomenclature::builtin(),
+                           *project, tiles::Grid(project->tile_size_m), edits, hub, leases, qc_rules, qc,
+                           config.lease_idle_s};
     services_ptr = &services;
     net::Server server(services);
     server_ptr = &server;
@@ -232,6 +246,8 @@ int cmd_ingest(const std::vector<std::string>& args) {
     options.fields.confidence = a.get_or("confidence-field", "confidence");
     options.prediction_set = a.get_or("prediction-set", "default");
     options.dry_run = a.has("dry-run");
+    const auto rules = load_qc_rules(config);
+    options.qc_rules = &rules;
     auto report = ingest::ingest_vector(options, projects, *project, core::Nomenclature::builtin(), std::cout);
     std::cout << "ingested " << report.polygons_loaded << " polygons into " << report.tiles_loaded << " tiles from "
               << report.features_read << " features in " << report.seconds << " s\n";

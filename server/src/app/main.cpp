@@ -22,6 +22,7 @@ const std::map<std::string, std::pair<Command, std::string>>& commands() {
         {"user", {cmd_user, "manage accounts (user add)"}},
         {"project", {cmd_project, "create a project or change its settings (project create)"}},
         {"ingest", {cmd_ingest, "load AI predictions into a project's tiles (ingest vector)"}},
+        {"qc", {cmd_qc, "run the quality controls over tiles and write a report (GeoJSON, summary)"}},
         {"demo", {cmd_demo, "generate the demo territory, predictions and imagery (demo generate)"}},
     };
     return table;

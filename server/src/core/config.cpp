@@ -59,6 +59,8 @@ const std::map<std::string, Setter, std::less<>>& setters() {
         {"project", [](Config& c, std::string_view v, std::string_view) { c.project = v; }},
         {"static_dir", [](Config& c, std::string_view v, std::string_view) { c.static_dir = std::string(v); }},
         {"imagery_dir", [](Config& c, std::string_view v, std::string_view) { c.imagery_dir = std::string(v); }},
+        {"qc_rules", [](Config& c, std::string_view v, std::string_view) { c.qc_rules = std::string(v); }},
+        {"qc_coherence", [](Config& c, std::string_view v, std::string_view) { c.qc_coherence = std::string(v); }},
         {"allowed_origins", [](Config& c, std::string_view v, std::string_view) {
              c.allowed_origins.clear();
              std::string item;

@@ -36,6 +36,10 @@ struct Config {
     std::string project = "demo";
     std::filesystem::path static_dir;    // the built web client (client-web/dist)
     std::filesystem::path imagery_dir;   // rendered demo imagery, <tilekey>.png
+    // Quality-control rules (thresholds, severities, UMC...) and CS×US coherence table; empty:
+    // the defaults compiled in (server/data/qc).
+    std::filesystem::path qc_rules;
+    std::filesystem::path qc_coherence;
     std::vector<std::string> allowed_origins;  // empty: same host as the request only
     unsigned session_hours = 12;
     bool secure_cookies = false;         // set the Secure flag (behind HTTPS)

@@ -13,19 +13,6 @@ using geo::RingsCm;
 
 namespace {
 
-GEOSCoordSequence* make_sequence(const Context& ctx, const std::vector<PointCm>& points, const PointCm& origin) {
-    std::vector<double> xy;
-    xy.reserve(points.size() * 2);
-    for (const auto& p : points) {
-        xy.push_back(static_cast<double>(p.x - origin.x));
-        xy.push_back(static_cast<double>(p.y - origin.y));
-    }
-    GEOSCoordSequence* seq =
-        GEOSCoordSeq_copyFromBuffer_r(ctx.handle(), xy.data(), static_cast<unsigned>(points.size()), 0, 0);
-    if (!seq) throw GeosError("making a coordinate sequence: " + ctx.last_error());
-    return seq;
-}
-
 void read_ring(const Context& ctx, const GEOSGeometry* ring, const PointCm& origin, std::vector<PointCm>& out) {
     const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx.handle(), ring);
     unsigned int n = 0;
@@ -45,37 +32,12 @@ void read_ring(const Context& ctx, const GEOSGeometry* ring, const PointCm& orig
 
 }  // namespace
 
-Geom make_ring(const Context& ctx, const std::vector<PointCm>& ring, const PointCm& origin) {
-    // Checked here rather than left to GEOS, whose failure paths in the constructors do not
-    // all say who owns what.
-    if (ring.size() < 4 || !(ring.front() == ring.back()))
-        throw GeosError("a ring is not closed or has fewer than 4 points");
-    GEOSCoordSequence* seq = make_sequence(ctx, ring, origin);
-    return ctx.own(GEOSGeom_createLinearRing_r(ctx.handle(), seq), "making a ring");
-}
-
 Geom make_line(const Context& ctx, const std::vector<PointCm>& points, const PointCm& origin) {
-    GEOSCoordSequence* seq = make_sequence(ctx, points, origin);
-    return ctx.own(GEOSGeom_createLineString_r(ctx.handle(), seq), "making a line");
+    return geo::line_cm(ctx, points, origin);
 }
 
 Geom make_polygon(const Context& ctx, const RingsCm& rings, const PointCm& origin) {
-    if (rings.empty()) return ctx.own(GEOSGeom_createEmptyPolygon_r(ctx.handle()), "making a polygon");
-    Geom shell = make_ring(ctx, rings[0], origin);
-    std::vector<Geom> holes;
-    holes.reserve(rings.size() - 1);
-    for (std::size_t i = 1; i < rings.size(); ++i) holes.push_back(make_ring(ctx, rings[i], origin));
-    std::vector<GEOSGeometry*> raw;
-    raw.reserve(holes.size());
-    for (auto& h : holes) raw.push_back(h.release());
-    GEOSGeometry* p =
-        GEOSGeom_createPolygon_r(ctx.handle(), shell.get(), raw.data(), static_cast<unsigned>(raw.size()));
-    if (!p) {
-        for (auto* h : raw) GEOSGeom_destroy_r(ctx.handle(), h);
-        return ctx.own(p, "making a polygon");
-    }
-    shell.release();  // owned by the polygon now
-    return ctx.own(p, "making a polygon");
+    return geo::polygon_cm(ctx, rings, origin);
 }
 
 Geom make_point(const Context& ctx, double x, double y) {

@@ -18,8 +18,7 @@ namespace tessera::edits::detail {
 // Snap-rounding grid in local units (centimetres).
 inline constexpr double local_grid = 1.0;
 
-// `origin` is subtracted from every point (local = global - origin).
-geo::Geom make_ring(const geo::Context& ctx, const std::vector<geo::PointCm>& ring, const geo::PointCm& origin);
+// `origin` is subtracted from every point (local = global - origin); see geo::polygon_cm.
 geo::Geom make_line(const geo::Context& ctx, const std::vector<geo::PointCm>& points, const geo::PointCm& origin);
 geo::Geom make_polygon(const geo::Context& ctx, const geo::RingsCm& rings, const geo::PointCm& origin);
 geo::Geom make_point(const geo::Context& ctx, double x, double y);

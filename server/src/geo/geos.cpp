@@ -1,5 +1,7 @@
 #include "geo/geos.hpp"
 
+#include <cmath>
+
 namespace tessera::geo {
 
 Context::Context() : m_handle(GEOS_init_r()) {
@@ -127,6 +129,152 @@ Geom make_collection(const Context& ctx, int type, std::vector<Geom> members) {
         for (auto* g : raw) GEOSGeom_destroy_r(ctx.handle(), g);
     }
     return ctx.own(c, "making a collection");
+}
+
+namespace {
+
+GEOSCoordSequence* local_sequence(const Context& ctx, const std::vector<PointCm>& points, const PointCm& origin) {
+    std::vector<double> xy;
+    xy.reserve(points.size() * 2);
+    for (const auto& p : points) {
+        xy.push_back(static_cast<double>(p.x - origin.x));
+        xy.push_back(static_cast<double>(p.y - origin.y));
+    }
+    GEOSCoordSequence* seq =
+        GEOSCoordSeq_copyFromBuffer_r(ctx.handle(), xy.data(), static_cast<unsigned>(points.size()), 0, 0);
+    if (!seq) throw GeosError("making a coordinate sequence: " + ctx.last_error());
+    return seq;
+}
+
+Geom local_ring(const Context& ctx, const std::vector<PointCm>& ring, const PointCm& origin) {
+    // Checked here: GEOS refuses these with an exception whose ownership rules are murky.
+    if (ring.size() < 4 || !(ring.front() == ring.back()))
+        throw GeosError("a ring is not closed or has fewer than 4 points");
+    return ctx.own(GEOSGeom_createLinearRing_r(ctx.handle(), local_sequence(ctx, ring, origin)), "making a ring");
+}
+
+void read_ring_cm(const Context& ctx, const GEOSGeometry* ring, const PointCm& origin, std::vector<PointCm>& out) {
+    const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx.handle(), ring);
+    unsigned int n = 0;
+    if (!seq || !GEOSCoordSeq_getSize_r(ctx.handle(), seq, &n)) throw GeosError("reading a ring: " + ctx.last_error());
+    std::vector<double> xy(static_cast<std::size_t>(n) * 2);
+    if (n > 0 && !GEOSCoordSeq_copyToBuffer_r(ctx.handle(), seq, xy.data(), 0, 0))
+        throw GeosError("reading a ring: " + ctx.last_error());
+    out.clear();
+    out.reserve(n);
+    for (unsigned int i = 0; i < n; ++i)
+        out.push_back(PointCm{std::llround(xy[2 * i]) + origin.x, std::llround(xy[2 * i + 1]) + origin.y});
+}
+
+void collect_polygons_cm(const Context& ctx, const GEOSGeometry* g, const PointCm& origin,
+                         std::vector<RingsCm>& out) {
+    const int type = GEOSGeomTypeId_r(ctx.handle(), g);
+    if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+        const int n = GEOSGetNumGeometries_r(ctx.handle(), g);
+        for (int i = 0; i < n; ++i) collect_polygons_cm(ctx, GEOSGetGeometryN_r(ctx.handle(), g, i), origin, out);
+        return;
+    }
+    if (type != GEOS_POLYGON || GEOSisEmpty_r(ctx.handle(), g)) return;
+    RingsCm rings(1);
+    read_ring_cm(ctx, GEOSGetExteriorRing_r(ctx.handle(), g), origin, rings[0]);
+    const int holes = GEOSGetNumInteriorRings_r(ctx.handle(), g);
+    for (int i = 0; i < holes; ++i) {
+        rings.emplace_back();
+        read_ring_cm(ctx, GEOSGetInteriorRingN_r(ctx.handle(), g, i), origin, rings.back());
+    }
+    out.push_back(std::move(rings));
+}
+
+}  // namespace
+
+Geom line_cm(const Context& ctx, const std::vector<PointCm>& points, const PointCm& origin) {
+    return ctx.own(GEOSGeom_createLineString_r(ctx.handle(), local_sequence(ctx, points, origin)), "making a line");
+}
+
+Geom polygon_cm(const Context& ctx, const RingsCm& rings, const PointCm& origin) {
+    if (rings.empty()) return ctx.own(GEOSGeom_createEmptyPolygon_r(ctx.handle()), "making a polygon");
+    Geom shell = local_ring(ctx, rings[0], origin);
+    std::vector<Geom> holes;
+    holes.reserve(rings.size() - 1);
+    for (std::size_t i = 1; i < rings.size(); ++i) holes.push_back(local_ring(ctx, rings[i], origin));
+    std::vector<GEOSGeometry*> raw;
+    raw.reserve(holes.size());
+    for (auto& h : holes) raw.push_back(h.release());
+    GEOSGeometry* p =
+        GEOSGeom_createPolygon_r(ctx.handle(), shell.get(), raw.data(), static_cast<unsigned>(raw.size()));
+    if (!p) {
+        for (auto* h : raw) GEOSGeom_destroy_r(ctx.handle(), h);
+        return ctx.own(p, "making a polygon");
+    }
+    shell.release();  // owned by the polygon now
+    return ctx.own(p, "making a polygon");
+}
+
+Geom polygons_cm(const Context& ctx, const std::vector<RingsCm>& parts, const PointCm& origin) {
+    if (parts.size() == 1) return polygon_cm(ctx, parts[0], origin);
+    std::vector<Geom> members;
+    members.reserve(parts.size());
+    for (const auto& part : parts) members.push_back(polygon_cm(ctx, part, origin));
+    return make_collection(ctx, GEOS_MULTIPOLYGON, std::move(members));
+}
+
+std::vector<RingsCm> read_polygons_cm(const Context& ctx, const GEOSGeometry* g, const PointCm& origin) {
+    std::vector<RingsCm> out;
+    collect_polygons_cm(ctx, g, origin, out);
+    return out;
+}
+
+std::optional<InvalidDetail> invalid_detail(const Context& ctx, const GEOSGeometry* g) {
+    char* reason = nullptr;
+    GEOSGeometry* location = nullptr;
+    const char r = GEOSisValidDetail_r(ctx.handle(), g, 0, &reason, &location);
+    if (r == 1) return std::nullopt;
+    InvalidDetail out;
+    out.reason = reason ? reason : (ctx.last_error().empty() ? "invalid" : ctx.last_error());
+    if (reason) GEOSFree_r(ctx.handle(), reason);
+    if (location) {
+        double x = 0, y = 0;
+        if (GEOSGeomGetX_r(ctx.handle(), location, &x) && GEOSGeomGetY_r(ctx.handle(), location, &y))
+            out.location = std::make_pair(x, y);
+        GEOSGeom_destroy_r(ctx.handle(), location);
+    }
+    return out;
+}
+
+Geom intersection_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, double grid) {
+    return ctx.own(GEOSIntersectionPrec_r(ctx.handle(), a, b, grid), "intersection");
+}
+
+Geom difference_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, double grid) {
+    return ctx.own(GEOSDifferencePrec_r(ctx.handle(), a, b, grid), "difference");
+}
+
+Geom union_on_grid(const Context& ctx, const GEOSGeometry* a, double grid) {
+    return ctx.own(GEOSUnaryUnionPrec_r(ctx.handle(), a, grid), "union");
+}
+
+Geom intersection_exact(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b) {
+    return ctx.own(GEOSIntersection_r(ctx.handle(), a, b), "intersection");
+}
+
+Geom make_valid_on_grid(const Context& ctx, const GEOSGeometry* g, double grid) {
+    Geom valid = ctx.own(GEOSMakeValid_r(ctx.handle(), g), "making valid");
+    std::vector<Geom> parts = ctx.polygons(valid.get());
+    Geom polygonal = make_collection(ctx, GEOS_MULTIPOLYGON, std::move(parts));
+    return ctx.own(GEOSGeom_setPrecision_r(ctx.handle(), polygonal.get(), grid, 0), "putting on the grid");
+}
+
+bool relate_pattern(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, const char* pattern) {
+    const char r = GEOSRelatePattern_r(ctx.handle(), a, b, pattern);
+    if (r == 2) throw GeosError("relate: " + ctx.last_error());
+    return r == 1;
+}
+
+double max_inscribed_radius(const Context& ctx, const GEOSGeometry* g, double tolerance) {
+    Geom line = ctx.own(GEOSMaximumInscribedCircle_r(ctx.handle(), g, tolerance), "maximum inscribed circle");
+    double length = 0;
+    if (!GEOSLength_r(ctx.handle(), line.get(), &length)) throw GeosError("length: " + ctx.last_error());
+    return length;
 }
 
 }  // namespace tessera::geo

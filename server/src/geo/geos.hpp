@@ -5,12 +5,16 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <geos_c.h>
+
+#include "geo/wkb.hpp"
 
 namespace tessera::geo {
 
@@ -112,5 +116,46 @@ private:
 
 // Makes a collection (MultiPolygon, GeometryCollection...) from owned members.
 Geom make_collection(const Context& ctx, int type, std::vector<Geom> members);
+
+// --- Geometry in local centimetres ---------------------------------------------------------
+// Integer-centimetre rings given to GEOS in centimetres relative to an origin (local = global -
+// origin): every vertex is then a small integer held exactly in a double, and fixed-precision
+// overlay on a grid of 1 is exact rounding to the centimetre. Functions throw GeosError when
+// GEOS fails.
+
+// A LineString from integer-centimetre points, `origin` subtracted (local centimetres).
+Geom line_cm(const Context& ctx, const std::vector<PointCm>& points, const PointCm& origin);
+
+// A Polygon from its rings (exterior first); throws GeosError for a ring that is not closed or
+// has fewer than 4 points. No rings: an empty Polygon.
+Geom polygon_cm(const Context& ctx, const RingsCm& rings, const PointCm& origin);
+// A Polygon for one part, a MultiPolygon otherwise.
+Geom polygons_cm(const Context& ctx, const std::vector<RingsCm>& parts, const PointCm& origin);
+// The polygons of `g` (Polygon, MultiPolygon or collection; other members ignored) as rings,
+// coordinates rounded to whole local units and `origin` added back.
+std::vector<RingsCm> read_polygons_cm(const Context& ctx, const GEOSGeometry* g, const PointCm& origin);
+
+// Why `g` is invalid (GEOS's reason, and the point it names in the geometry's own
+// coordinates), or nullopt when it is valid.
+struct InvalidDetail {
+    std::string reason;
+    std::optional<std::pair<double, double>> location;
+};
+std::optional<InvalidDetail> invalid_detail(const Context& ctx, const GEOSGeometry* g);
+
+// Fixed-precision overlay on a grid of `grid` units of the geometry's coordinates.
+Geom intersection_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, double grid);
+Geom difference_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, double grid);
+Geom union_on_grid(const Context& ctx, const GEOSGeometry* a, double grid);
+// Floating overlay (GEOS's own snapping heuristics), for what a grid would collapse.
+Geom intersection_exact(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b);
+// GEOSMakeValid, keeping only the polygonal part, put on the grid (valid, maybe empty).
+Geom make_valid_on_grid(const Context& ctx, const GEOSGeometry* g, double grid);
+
+// DE-9IM relation of `a` and `b` against `pattern`; throws GeosError when GEOS cannot decide.
+bool relate_pattern(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, const char* pattern);
+// Radius of the largest circle inside polygonal `g`, found within `tolerance` (the value
+// returned is a radius actually achieved: never above the true one, at most `tolerance` below).
+double max_inscribed_radius(const Context& ctx, const GEOSGeometry* g, double tolerance);
 
 }  // namespace tessera::geo

@@ -52,6 +52,46 @@ void put_f64(std::string& out, double v) {
 
 static_assert(std::endian::native == std::endian::little, "WKB writing assumes a little-endian host");
 
+// One geometry header: byte order, then the type with EWKB flags (SRID skipped). The type is
+// returned without flags; nullptr on success, else the reason.
+const char* read_header(Reader& r, bool& little, std::uint32_t& type) {
+    std::uint8_t order = 0;
+    if (!r.u8(order) || order > 1) return "not WKB: bad byte-order mark";
+    little = order == 1;
+    if (!r.u32(type, little)) return "WKB truncated in the type";
+    const bool has_srid = (type & 0x20000000u) != 0;
+    if (type & 0xC0000000u) return "WKB with Z or M is not a 2D polygon";
+    type &= 0x0FFFFFFFu;
+    if (has_srid) {
+        std::uint32_t srid;
+        if (!r.u32(srid, little)) return "WKB truncated in the SRID";
+    }
+    return nullptr;
+}
+
+// The rings of a Polygon whose header has been read.
+const char* read_polygon_body(Reader& r, bool little, RingsCm& rings) {
+    std::uint32_t nrings = 0;
+    if (!r.u32(nrings, little)) return "WKB truncated in the ring count";
+    if (nrings > r.remaining() / 4) return "WKB ring count larger than the data";
+    rings.assign(nrings, {});
+    for (auto& ring : rings) {
+        std::uint32_t npoints = 0;
+        if (!r.u32(npoints, little)) return "WKB truncated in a point count";
+        if (npoints > r.remaining() / 16) return "WKB point count larger than the data";
+        ring.resize(npoints);
+        for (auto& p : ring) {
+            double x, y;
+            if (!r.f64(x, little) || !r.f64(y, little)) return "WKB truncated in a coordinate";
+            if (!std::isfinite(x) || !std::isfinite(y) || std::fabs(x) > 1e12 || std::fabs(y) > 1e12)
+                return "WKB coordinate is not a finite number in range";
+            p.x = std::llround(x * 100.0);
+            p.y = std::llround(y * 100.0);
+        }
+    }
+    return nullptr;
+}
+
 }  // namespace
 
 std::optional<RingsCm> polygon_from_wkb(std::string_view wkb, std::string* error) {
@@ -92,6 +132,36 @@ std::optional<RingsCm> polygon_from_wkb(std::string_view wkb, std::string* error
         }
     }
     return rings;
+}
+
+std::optional<std::vector<RingsCm>> polygons_from_wkb(std::string_view wkb, std::string* error) {
+    auto fail = [&](const char* why) -> std::optional<std::vector<RingsCm>> {
+        if (error) *error = why;
+        return std::nullopt;
+    };
+    Reader r(wkb);
+    bool little = true;
+    std::uint32_t type = 0;
+    if (const char* why = read_header(r, little, type)) return fail(why);
+    std::vector<RingsCm> parts;
+    if (type == 3) {
+        parts.emplace_back();
+        if (const char* why = read_polygon_body(r, little, parts.back())) return fail(why);
+        return parts;
+    }
+    if (type != 6) return fail("WKB geometry is neither a Polygon nor a MultiPolygon");
+    std::uint32_t n = 0;
+    if (!r.u32(n, little)) return fail("WKB truncated in the polygon count");
+    if (n > r.remaining() / 9) return fail("WKB polygon count larger than the data");
+    parts.resize(n);
+    for (auto& part : parts) {
+        bool part_little = true;
+        std::uint32_t part_type = 0;
+        if (const char* why = read_header(r, part_little, part_type)) return fail(why);
+        if (part_type != 3) return fail("WKB MultiPolygon member is not a Polygon");
+        if (const char* why = read_polygon_body(r, part_little, part)) return fail(why);
+    }
+    return parts;
 }
 
 std::string polygon_to_wkb(const RingsCm& rings, int srid) {

@@ -24,6 +24,11 @@ using RingsCm = std::vector<std::vector<PointCm>>;
 // its coordinates to centimetres. nullopt with `error` set for anything else or truncated input.
 std::optional<RingsCm> polygon_from_wkb(std::string_view wkb, std::string* error = nullptr);
 
+// Parses an ISO/OGC WKB Polygon or MultiPolygon (either byte order, EWKB SRID accepted) into
+// its polygons (one for a Polygon, none for an empty MultiPolygon), rounding coordinates to
+// centimetres. nullopt with `error` set for any other type or truncated input.
+std::optional<std::vector<RingsCm>> polygons_from_wkb(std::string_view wkb, std::string* error = nullptr);
+
 // Writes a little-endian WKB Polygon (metres). With `srid` > 0, EWKB carrying the SRID.
 std::string polygon_to_wkb(const RingsCm& rings, int srid = 0);
 

@@ -9,6 +9,7 @@
 #include "geo/geos.hpp"
 #include "geo/wkb.hpp"
 #include "tiles/grid.hpp"
+#include "workflow/tile_checks.hpp"
 
 namespace tessera::ingest {
 namespace {
@@ -130,13 +131,27 @@ VectorReport ingest_vector(const VectorOptions& options, store::ProjectStore& pr
     if (!options.dry_run) {
         const int set_id = projects.prediction_set(project, options.prediction_set, options.file.filename().string());
         std::size_t done = 0;
+        const workflow::Checker checker{options.qc_rules ? *options.qc_rules : qc::Rules::defaults(), nomenclature, grid};
         for (const auto& [key, features] : by_tile) {
-            projects.load_tile(project, key, set_id, features, options.file.filename().string());
+            projects.load_tile(project, key, set_id, features, options.file.filename().string(),
+                               [&, k = key](store::QcAccess& access, std::int64_t seq) {
+                                   const auto check = workflow::check_whole_tile(checker, access, k, seq);
+                                   for (const auto& issue : check.issues) ++report.issues_by_code[issue.code];
+                                   report.blocking_issues += static_cast<std::size_t>(check.counts.blocking);
+                               });
             ++done;
             if (done % 10 == 0 || done == by_tile.size())
                 log << "  " << done << "/" << by_tile.size() << " tiles loaded\n" << std::flush;
         }
         report.tiles_loaded = done;
+        std::size_t issues = 0;
+        std::string by_code;
+        for (const auto& [code, n] : report.issues_by_code) {
+            issues += n;
+            by_code += (by_code.empty() ? "" : ", ") + code + " " + std::to_string(n);
+        }
+        log << "quality controls: " << issues << " issues (" << report.blocking_issues << " blocking)"
+            << (by_code.empty() ? "" : ": " + by_code) << "\n";
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;

@@ -13,6 +13,7 @@
 
 #include "core/nomenclature.hpp"
 #include "geo/ogr_source.hpp"
+#include "qc/rules.hpp"
 #include "store/projects.hpp"
 
 namespace tessera::ingest {
@@ -23,6 +24,7 @@ struct VectorOptions {
     geo::FieldMap fields;
     std::string prediction_set = "default";
     bool dry_run = false;
+    const qc::Rules* qc_rules = nullptr;  // the quality controls run on each loaded tile; null: the defaults
 };
 
 struct VectorReport {
@@ -32,6 +34,8 @@ struct VectorReport {
     std::size_t tiles_loaded = 0;
     bool percent_confidence = false;  // confidence was given as 0..100
     std::map<std::string, double> area_by_cs;  // m²
+    std::map<std::string, std::size_t> issues_by_code;  // quality-control issues of the loaded tiles
+    std::size_t blocking_issues = 0;
     double seconds = 0;
 };
 

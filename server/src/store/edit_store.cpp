@@ -5,10 +5,15 @@
 
 #include "core/hex.hpp"
 #include "store/connection.hpp"
+#include "store/detail_arrays.hpp"
+#include "store/detail_qc_access.hpp"
 #include "store/queries.hpp"
 
 namespace tessera::store {
 namespace {
+
+using detail::id_array;
+using detail::text_array;
 
 constexpr const char* feature_columns = TESSERA_FEATURE_COLUMNS;
 
@@ -31,33 +36,6 @@ StoredFeature feature_from(const pqxx::row& r, pqxx::row::size_type first = 0) {
     return f;
 }
 
-std::string id_array(const std::vector<std::int64_t>& ids) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
-    return out + "}";
-}
-
-// A PostgreSQL array literal of strings (NULL for nullopt). Elements are quoted; our values
-// (checked codes, hex) hold no quote or backslash, which are escaped all the same.
-std::string text_array(const std::vector<std::optional<std::string>>& values) {
-    std::string out = "{";
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        if (i) out += ',';
-        if (!values[i]) {
-            out += "NULL";
-            continue;
-        }
-        out += '"';
-        for (char c : *values[i]) {
-            if (c == '"' || c == '\\') out += '\\';
-            out += c;
-        }
-        out += '"';
-    }
-    return out + "}";
-}
-
-
 }  // namespace
 
 struct EditTransaction::Impl {
@@ -67,9 +45,10 @@ struct EditTransaction::Impl {
     std::string key;
     std::optional<TileRecord> tile;
     std::optional<std::string> previous;
+    detail::QcAccessImpl qc;
 
     Impl(Database& db, const ProjectRecord& p, const std::string& k)
-        : conn(db.acquire()), tx(conn->pq()), project(p), key(k) {}
+        : conn(db.acquire()), tx(conn->pq()), project(p), key(k), qc(tx, project, key) {}
 };
 
 EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key,
@@ -214,6 +193,8 @@ void EditTransaction::record_conflict(const std::string& change_set_id, int user
         m_impl->project.id, m_impl->key, change_set_id, user_id, id_array(ids), message);
 }
 
+QcAccess& EditTransaction::qc() { return m_impl->qc; }
+
 void EditTransaction::commit() { m_impl->tx.commit(); }
 
 std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const ProjectRecord& project,
@@ -229,9 +210,10 @@ std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const Proj
         "SELECT h.tile_seq, coalesce(h.change_set, ''), coalesce(h.author_id, 0), t.state::text, "
         "h.feature_id, h.version, h.code_cs, h.code_us, ST_AsBinary(h.geom), h.reviewed, coalesce(f.pred_cs, ''), "
         "coalesce(f.pred_us, ''), f.pred_confidence, (extract(epoch FROM h.changed_at) * 1000)::bigint, "
-        "coalesce(u.username, '') "
+        "coalesce(u.username, ''), d.delta "
         "FROM feature_history h LEFT JOIN app_user u ON u.id = h.author_id LEFT JOIN feature f ON f.id = h.feature_id "
         "JOIN tile t ON t.project_id = h.project_id AND t.key = h.tile_key "
+        "LEFT JOIN qc_delta d ON d.project_id = h.project_id AND d.tile_key = h.tile_key AND d.tile_seq = h.tile_seq "
         "WHERE h.project_id = $1 AND h.tile_key = $2 AND h.tile_seq > $3 ORDER BY h.tile_seq, h.feature_id",
         project.id, tile_key, after_seq);
     std::vector<TileChangeRecord> out;
@@ -245,6 +227,7 @@ std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const Proj
             c.state = row[3].as<std::string>();
             c.at_ms = row[13].as<std::int64_t>();
             c.author = row[14].as<std::string>();
+            if (!row[15].is_null()) c.qc_delta = pqxx::binarystring(row[15]).str();
             out.push_back(std::move(c));
         }
         auto& c = out.back();
@@ -261,7 +244,8 @@ std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const Proj
 std::optional<EditStore::ClassesResult> EditStore::apply_classes(
     const ProjectRecord& project, const std::string& tile_key, int user_id, const std::string& change_set_id,
     const std::vector<std::int64_t>& ids, const std::vector<int>& versions, const std::vector<std::string>& cs,
-    const std::vector<std::string>& us, unsigned lease_seconds, const std::function<void(std::int64_t)>& before_commit) {
+    const std::vector<std::string>& us, unsigned lease_seconds,
+    const std::function<void(std::int64_t, QcAccess&)>& before_commit) {
     auto conn = m_db.acquire();
     pqxx::work tx(conn->pq());
     std::vector<std::int64_t> v64(versions.begin(), versions.end());
@@ -276,7 +260,8 @@ std::optional<EditStore::ClassesResult> EditStore::apply_classes(
         if (row[3].is_null()) continue;
         out.features.push_back(feature_from(row, 3));  // author: the caller knows who it is
     }
-    before_commit(out.seq);
+    detail::QcAccessImpl qc(tx, project, tile_key);
+    before_commit(out.seq, qc);
     tx.commit();
     return out;
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "store/database.hpp"
+#include "store/qc_store.hpp"
 #include "store/records.hpp"
 #include "tiles/grid.hpp"
 
@@ -57,6 +58,7 @@ struct TileChangeRecord {
     std::string state;
     std::vector<StoredFeature> features;
     std::vector<std::int64_t> deleted;
+    std::string qc_delta;  // what it introduced and fixed (encoded by the api), empty if nothing
 };
 
 class EditTransaction {
@@ -121,6 +123,8 @@ public:
                         const std::string& outcome);
     void record_conflict(const std::string& change_set_id, int user_id, const std::vector<std::int64_t>& ids,
                          const std::string& message);
+    // The quality controls' reads and writes, in this transaction.
+    QcAccess& qc();
     void commit();
 
 private:
@@ -149,7 +153,7 @@ public:
                                                const std::string& change_set_id, const std::vector<std::int64_t>& ids,
                                                const std::vector<int>& versions, const std::vector<std::string>& cs,
                                                const std::vector<std::string>& us, unsigned lease_seconds,
-                                               const std::function<void(std::int64_t)>& before_commit);
+                                               const std::function<void(std::int64_t, QcAccess&)>& before_commit);
 
     struct ConflictRecord {
         std::int64_t id = 0;

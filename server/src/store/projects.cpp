@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "store/connection.hpp"
+#include "store/detail_qc_access.hpp"
 #include "store/queries.hpp"
 
 namespace tessera::store {
@@ -18,6 +19,8 @@ TileRecord tile_from(const pqxx::row& r) {
     t.seq = r[4].as<std::int64_t>();
     t.feature_count = r[5].as<int>();
     if (!r[6].is_null()) t.mean_confidence = r[6].as<double>();
+    t.qc_blocking = r[7].as<int>();
+    t.qc_warnings = r[8].as<int>();
     return t;
 }
 
@@ -113,6 +116,13 @@ std::optional<TileSnapshotRecord> ProjectStore::snapshot(const ProjectRecord& pr
         f.updated_at_ms = row[9].as<std::int64_t>();
         snap.features.push_back(std::move(f));
     }
+    auto status = tx.exec_prepared(q::qc_tile_status, project.id, key);
+    if (!status.empty()) {
+        if (!status[0][1].is_null()) snap.qc_whole_seq = status[0][1].as<std::int64_t>();
+        snap.qc_counts = {status[0][2].as<int>(), status[0][3].as<int>()};
+    }
+    for (const auto& row : tx.exec_prepared(q::qc_tile_issues, project.id, key))
+        snap.issues.push_back(detail::issue_from(row));
     tx.commit();
     return snap;
 }
@@ -145,6 +155,14 @@ std::vector<std::string> ProjectStore::edited_tiles(const ProjectRecord& project
     return out;
 }
 
+std::optional<int> ProjectStore::find_prediction_set(const ProjectRecord& project, const std::string& name) {
+    auto conn = m_db.acquire();
+    pqxx::read_transaction tx(conn->pq());
+    auto r = tx.exec_params("SELECT id FROM prediction_set WHERE project_id = $1 AND name = $2", project.id, name);
+    if (r.empty()) return std::nullopt;
+    return r[0][0].as<int>();
+}
+
 std::vector<std::string> ProjectStore::loaded_tiles(const ProjectRecord& project, int prediction_set_id) {
     auto conn = m_db.acquire();
     pqxx::read_transaction tx(conn->pq());
@@ -156,7 +174,8 @@ std::vector<std::string> ProjectStore::loaded_tiles(const ProjectRecord& project
 }
 
 void ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey& key, int prediction_set_id,
-                             const std::vector<NewFeature>& features, const std::string& source) {
+                             const std::vector<NewFeature>& features, const std::string& source,
+                             const std::function<void(QcAccess&, std::int64_t)>& before_commit) {
     auto conn = m_db.acquire();
     pqxx::work tx(conn->pq());
     const auto k = key.str();
@@ -206,6 +225,16 @@ void ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey&
                    "VALUES ($1, $2, $3, 'tile_imported', jsonb_build_object('features', $4::int, "
                    "'prediction_set', $5::int, 'source', $6::text))",
                    project.id, k, seq, static_cast<long long>(features.size()), prediction_set_id, source);
+    // The issues of what was there before are gone with it.
+    tx.exec_params("DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2", project.id, k);
+    tx.exec_params("DELETE FROM qc_delta WHERE project_id = $1 AND tile_key = $2", project.id, k);
+    tx.exec_params("UPDATE tile SET qc_whole_seq = NULL, qc_blocking = 0, qc_warnings = 0 "
+                   "WHERE project_id = $1 AND key = $2",
+                   project.id, k);
+    if (before_commit) {
+        detail::QcAccessImpl qc(tx, project, k);
+        before_commit(qc, seq);
+    }
     tx.commit();
 }
 

@@ -4,11 +4,13 @@
 // features, and loading predicted features into tiles. Thread-safe (each call takes a pooled
 // connection).
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "store/database.hpp"
+#include "store/qc_store.hpp"
 #include "store/records.hpp"
 #include "tiles/grid.hpp"
 
@@ -40,14 +42,19 @@ public:
     // Tiles that hold features people have edited or reviewed (version > 1 or reviewed), or
     // whose state is no longer `todo`, among `keys`.
     std::vector<std::string> edited_tiles(const ProjectRecord& project, const std::vector<std::string>& keys);
+    // The id of a prediction set by name.
+    std::optional<int> find_prediction_set(const ProjectRecord& project, const std::string& name);
     // Keys of the tiles already loaded from this prediction set.
     std::vector<std::string> loaded_tiles(const ProjectRecord& project, int prediction_set_id);
 
     // Replaces the predicted features of one tile in one transaction: creates the tile if
     // needed, refuses (std::runtime_error) a tile that people have edited, COPYs the features,
     // records their first version in the history and appends a `tile_imported` event.
+    // `before_commit` (when set) runs in the tile's transaction once its features are written,
+    // with the tile's new sequence number: the quality controls of the loaded tile.
     void load_tile(const ProjectRecord& project, const tiles::TileKey& key, int prediction_set_id,
-                   const std::vector<NewFeature>& features, const std::string& source);
+                   const std::vector<NewFeature>& features, const std::string& source,
+                   const std::function<void(QcAccess&, std::int64_t)>& before_commit = {});
 
 private:
     Database& m_db;

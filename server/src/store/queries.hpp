@@ -25,6 +25,16 @@ inline constexpr const char* edit_load_ids = "edit_load_ids";
 inline constexpr const char* edit_load_near = "edit_load_near";
 inline constexpr const char* edit_write = "edit_write";
 inline constexpr const char* edit_record_outcome = "edit_record_outcome";
+inline constexpr const char* qc_neighbourhood = "qc_neighbourhood";
+inline constexpr const char* qc_tile_features = "qc_tile_features";
+inline constexpr const char* qc_features_near = "qc_features_near";
+inline constexpr const char* qc_issues_near = "qc_issues_near";
+inline constexpr const char* qc_tile_issues = "qc_tile_issues";
+inline constexpr const char* qc_tile_status = "qc_tile_status";
+inline constexpr const char* qc_write = "qc_write";
+inline constexpr const char* qc_delete_except = "qc_delete_except";
+inline constexpr const char* qc_delta_insert = "qc_delta_insert";
+inline constexpr const char* qc_count = "qc_count";
 
 // The columns of a feature as the editing path reads it (with its last author's name).
 #define TESSERA_FEATURE_COLUMNS                                                                              \
@@ -32,14 +42,24 @@ inline constexpr const char* edit_record_outcome = "edit_record_outcome";
     "coalesce(f.pred_us, ''), f.pred_confidence, (extract(epoch FROM f.updated_at) * 1000)::bigint, "         \
     "coalesce(u.username, '') FROM feature f LEFT JOIN app_user u ON u.id = f.author_id "
 
-inline constexpr std::array<std::pair<const char*, const char*>, 18> statements{{
+// The columns of a feature as the quality controls read it.
+#define TESSERA_QC_COLUMNS                                                                                  \
+    "f.id, f.code_cs, f.code_us, ST_AsBinary(f.geom), f.reviewed, "                                         \
+    "(f.pred_cs IS NOT NULL AND f.code_cs = f.pred_cs AND f.code_us = coalesce(f.pred_us, f.code_us)), "    \
+    "f.pred_confidence "
+
+// The columns of a stored issue.
+#define TESSERA_ISSUE_COLUMNS \
+    "key, code, blocking, array_to_string(features, ','), x_cm, y_cm, message, area_m2 FROM qc_issue "
+
+inline constexpr std::array<std::pair<const char*, const char*>, 28> statements{{
     {project_by_name, "SELECT id, name, srid, tile_size_m, imagery::text FROM project WHERE name = $1"},
     {tiles_in_box,
-     "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence FROM tile "
+     "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence, qc_blocking, qc_warnings FROM tile "
      "WHERE project_id = $1 AND x_km * 1000 < $4 AND (x_km * 1000 + $6) > $2 "
      "AND y_km * 1000 < $5 AND (y_km * 1000 + $6) > $3 ORDER BY y_km, x_km LIMIT $7"},
     {tile_by_key,
-     "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence FROM tile "
+     "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence, qc_blocking, qc_warnings FROM tile "
      "WHERE project_id = $1 AND key = $2"},
     {tile_features,
      "SELECT id, version, code_cs, code_us, ST_AsBinary(geom), coalesce(pred_cs, ''), coalesce(pred_us, ''), "
@@ -95,6 +115,40 @@ inline constexpr std::array<std::pair<const char*, const char*>, 18> statements{
      "$7::text[], $8::text[], $9::boolean[], $10::text[], $11::bigint[], $12::bigint[], $13, $14)"},
     {edit_record_outcome,
      "INSERT INTO change_set (project_id, id, tile_key, user_id, tile_seq, ops, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)"},
+    // Features with these ids and every feature of the tile whose box comes within $4 of theirs.
+    {qc_neighbourhood,
+     "SELECT DISTINCT ON (f.id) " TESSERA_QC_COLUMNS
+     "FROM feature t JOIN feature f ON f.geom && ST_Expand(t.geom, $4) AND f.project_id = $1 AND f.tile_key = $2 "
+     "WHERE t.id = ANY($3::bigint[]) AND t.project_id = $1 AND t.tile_key = $2 ORDER BY f.id"},
+    {qc_tile_features, "SELECT " TESSERA_QC_COLUMNS "FROM feature f WHERE f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id"},
+    {qc_features_near,
+     "SELECT " TESSERA_QC_COLUMNS "FROM feature f WHERE f.geom && ST_MakeEnvelope($3, $4, $5, $6, $7) "
+     "AND f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id"},
+    {qc_issues_near,
+     "SELECT " TESSERA_ISSUE_COLUMNS "WHERE project_id = $1 AND tile_key = $2 AND code <> 'edge_mismatch' "
+     "AND (features && $3::bigint[] OR (code = 'gap' AND x_cm BETWEEN $4 AND $6 AND y_cm BETWEEN $5 AND $7)) ORDER BY key"},
+    {qc_tile_issues, "SELECT " TESSERA_ISSUE_COLUMNS "WHERE project_id = $1 AND tile_key = $2 ORDER BY blocking DESC, code, key"},
+    {qc_tile_status, "SELECT seq, qc_whole_seq, qc_blocking, qc_warnings FROM tile WHERE project_id = $1 AND key = $2"},
+    // Removes issues by key and inserts or replaces others, set-based; an issue found before
+    // keeps its first sequence number.
+    {qc_write,
+     "WITH gone AS (DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2 AND key = ANY($4::text[])) "
+     "INSERT INTO qc_issue (project_id, tile_key, key, code, blocking, features, x_cm, y_cm, message, area_m2, found_seq) "
+     "SELECT $1, $2, i.key, i.code, i.blocking, string_to_array(i.features, ',')::bigint[], i.x, i.y, i.message, i.area, $3 "
+     "FROM unnest($5::text[], $6::text[], $7::boolean[], $8::text[], $9::bigint[], $10::bigint[], $11::text[], "
+     "$12::double precision[]) AS i(key, code, blocking, features, x, y, message, area) "
+     "ON CONFLICT (project_id, tile_key, key) DO UPDATE SET code = excluded.code, blocking = excluded.blocking, "
+     "features = excluded.features, x_cm = excluded.x_cm, y_cm = excluded.y_cm, message = excluded.message, "
+     "area_m2 = excluded.area_m2"},
+    {qc_delete_except, "DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2 AND NOT (key = ANY($3::text[]))"},
+    {qc_delta_insert, "INSERT INTO qc_delta (project_id, tile_key, tile_seq, delta) VALUES ($1, $2, $3, $4)"},
+    // The tile's counts after a write; $3: the sequence number at which the whole tile was
+    // checked, or null to keep the last one.
+    {qc_count,
+     "UPDATE tile t SET qc_blocking = c.blocking, qc_warnings = c.warnings, qc_whole_seq = coalesce($3, t.qc_whole_seq) "
+     "FROM (SELECT count(*) FILTER (WHERE blocking) AS blocking, count(*) FILTER (WHERE NOT blocking) AS warnings "
+     "FROM qc_issue WHERE project_id = $1 AND tile_key = $2) c WHERE t.project_id = $1 AND t.key = $2 "
+     "RETURNING t.qc_blocking, t.qc_warnings"},
 }};
 
 }  // namespace tessera::store::q

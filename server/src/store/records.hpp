@@ -25,6 +25,8 @@ struct TileRecord {
     std::int64_t seq = 0;
     int feature_count = 0;
     std::optional<double> mean_confidence;
+    int qc_blocking = 0;  // the tile's stored quality-control issues
+    int qc_warnings = 0;
 };
 
 struct FeatureRecord {
@@ -40,9 +42,30 @@ struct FeatureRecord {
     std::int64_t updated_at_ms = 0;
 };
 
+// A quality-control issue as stored (SPEC §5).
+struct StoredIssue {
+    std::string key;
+    std::string code;
+    bool blocking = false;
+    std::vector<std::int64_t> features;
+    std::int64_t x_cm = 0;
+    std::int64_t y_cm = 0;
+    std::string message;
+    double area_m2 = 0;
+};
+
+struct QcCounts {
+    int blocking = 0;
+    int warnings = 0;
+};
+
 struct TileSnapshotRecord {
     TileRecord tile;
     std::vector<FeatureRecord> features;
+    // The tile's quality-control issues, read with the features.
+    std::vector<StoredIssue> issues;
+    QcCounts qc_counts;
+    std::optional<std::int64_t> qc_whole_seq;
 };
 
 // A predicted feature to load into a tile.

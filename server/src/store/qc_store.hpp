@@ -1,0 +1,99 @@
+#pragma once
+
+// The store side of quality controls (SPEC §5): each tile's current issues, the features the
+// checks read (with their neighbours, and those of the neighbouring tiles along a border), and
+// what each change set introduced and fixed. The checks themselves are in qc/; this module only
+// reads and writes. No libpqxx in this header.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.hpp"
+#include "store/records.hpp"
+#include "tiles/grid.hpp"
+
+namespace tessera::store {
+
+// A feature as the checks read it.
+struct QcFeatureRow {
+    std::int64_t id = 0;
+    std::string code_cs;
+    std::string code_us;
+    std::string wkb;  // ISO WKB
+    bool reviewed = false;
+    bool predicted = false;  // its classes are still the model's
+    std::optional<float> confidence;
+};
+
+// What the checks of one change set read and write, inside the change set's transaction (which
+// holds the tile's writer lock).
+class QcAccess {
+public:
+    virtual ~QcAccess() = default;
+    // The features of the tile with these ids, and every feature of the tile whose bounding box
+    // comes within `margin_m` of one of theirs.
+    virtual std::vector<QcFeatureRow> neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) = 0;
+    // Every feature of the tile.
+    virtual std::vector<QcFeatureRow> features() = 0;
+    // The features of another tile whose bounding box meets `box` (e.g. a strip along a border).
+    virtual std::vector<QcFeatureRow> features_of(const std::string& tile_key, const tiles::Box& box) = 0;
+    // The stored issues of the tile that involve one of `ids`, or gaps located inside `box`
+    // (edge mismatches excluded: only whole-tile checks look at borders).
+    virtual std::vector<StoredIssue> issues_near(const std::vector<std::int64_t>& ids, const tiles::Box& box) = 0;
+    // The sequence number at which the whole tile was last checked (nullopt: never).
+    virtual std::optional<std::int64_t> whole_seq() = 0;
+    // Removes the issues with these keys, inserts or replaces `added` (keys distinct from
+    // `removed`), and returns the tile's counts.
+    virtual QcCounts update_issues(std::int64_t seq, const std::vector<std::string>& removed,
+                                   const std::vector<StoredIssue>& added) = 0;
+    // Replaces every stored issue of the tile; the whole tile counts as checked at `seq`.
+    virtual QcCounts replace_all(std::int64_t seq, const std::vector<StoredIssue>& issues) = 0;
+    // Keeps what change `seq` introduced and fixed (opaque bytes), for replays.
+    virtual void record_delta(std::int64_t seq, const std::string& delta) = 0;
+};
+
+// A whole-tile check: a transaction holding the tile's writer lock, so that the issues stored
+// are those of the tile as it is at the sequence number read.
+class TileQcTransaction {
+public:
+    TileQcTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key);
+    ~TileQcTransaction();
+    TileQcTransaction(const TileQcTransaction&) = delete;
+    TileQcTransaction& operator=(const TileQcTransaction&) = delete;
+
+    const std::optional<TileRecord>& tile() const;
+    QcAccess& qc();
+    // Moves the tile to `to` if it is in one of `from`, recording the event; false when it was not.
+    bool transition(const std::vector<std::string>& from, const std::string& to, int user_id,
+                    const std::string& payload_json);
+    void commit();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+class QcStore {
+public:
+    explicit QcStore(Database& db) : m_db(db) {}
+
+    struct TileIssues {
+        std::int64_t seq = 0;
+        std::optional<std::int64_t> whole_seq;
+        QcCounts counts;
+        std::vector<StoredIssue> issues;
+    };
+    TileIssues issues(const ProjectRecord& project, const std::string& tile_key);
+
+private:
+    Database& m_db;
+};
+
+namespace detail {
+class QcAccessImpl;
+}
+
+}  // namespace tessera::store

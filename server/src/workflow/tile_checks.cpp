@@ -1,0 +1,202 @@
+#include "workflow/tile_checks.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "geo/wkb.hpp"
+
+namespace tessera::workflow {
+
+store::StoredIssue to_stored(const qc::Issue& issue) {
+    store::StoredIssue s;
+    s.key = issue.key();
+    s.code = issue.code;
+    s.blocking = issue.severity == qc::Severity::blocking;
+    s.features = issue.features;
+    s.x_cm = issue.location.x;
+    s.y_cm = issue.location.y;
+    s.message = issue.message;
+    s.area_m2 = issue.area_m2;
+    return s;
+}
+
+qc::Feature to_qc(const store::QcFeatureRow& row) {
+    qc::Feature f;
+    f.id = row.id;
+    f.code_cs = row.code_cs;
+    f.code_us = row.code_us;
+    f.wkb = row.wkb;
+    if (row.confidence) f.confidence = *row.confidence;
+    f.predicted = row.predicted;
+    f.reviewed = row.reviewed;
+    return f;
+}
+
+namespace {
+
+std::vector<qc::Feature> to_qc_all(const std::vector<store::QcFeatureRow>& rows) {
+    std::vector<qc::Feature> out;
+    out.reserve(rows.size());
+    for (const auto& r : rows) out.push_back(to_qc(r));
+    return out;
+}
+
+// Blocking first, then by code and key: the order people read them in.
+void sort_issues(std::vector<store::StoredIssue>& issues) {
+    std::sort(issues.begin(), issues.end(), [](const auto& a, const auto& b) {
+        if (a.blocking != b.blocking) return a.blocking;
+        if (a.code != b.code) return a.code < b.code;
+        return a.key < b.key;
+    });
+}
+
+// Issues with one key once (a rule may meet the same problem twice, e.g. from both sides of a
+// border).
+void add_unique(std::vector<store::StoredIssue>& out, std::set<std::string>& keys, const std::vector<qc::Issue>& in) {
+    for (const auto& i : in) {
+        auto s = to_stored(i);
+        if (keys.insert(s.key).second) out.push_back(std::move(s));
+    }
+}
+
+std::vector<store::StoredIssue> whole_tile_issues(const Checker& c, store::QcAccess& access,
+                                                  const tiles::TileKey& key) {
+    const auto box = c.grid.bounds(key);
+    const auto mine = to_qc_all(access.features());
+    std::vector<store::StoredIssue> issues;
+    std::set<std::string> keys;
+    add_unique(issues, keys, qc::check_tile(c.rules, c.nomenclature, box, mine));
+    // Edge matching with the four neighbours, on the features in a strip along each border.
+    const double strip = 0.05;
+    const std::int32_t step = c.grid.size_m() / 1000;
+    struct Side {
+        std::int32_t dx, dy;
+        tiles::Box strip;
+    };
+    const Side sides[] = {
+        {-step, 0, {box.min_x - strip, box.min_y, box.min_x + strip, box.max_y}},
+        {step, 0, {box.max_x - strip, box.min_y, box.max_x + strip, box.max_y}},
+        {0, -step, {box.min_x, box.min_y - strip, box.max_x, box.min_y + strip}},
+        {0, step, {box.min_x, box.max_y - strip, box.max_x, box.max_y + strip}},
+    };
+    for (const auto& side : sides) {
+        const tiles::TileKey other{key.x_km + side.dx, key.y_km + side.dy};
+        auto theirs = access.features_of(other.str(), side.strip);
+        if (theirs.empty()) continue;  // no such tile, or nothing loaded there yet
+        add_unique(issues, keys, qc::check_border(c.rules, box, c.grid.bounds(other), mine, to_qc_all(theirs)));
+    }
+    sort_issues(issues);
+    return issues;
+}
+
+// Whether a point lies inside a polygon (even-odd over its rings; exact on integers).
+bool covers(const geo::RingsCm& rings, const geo::PointCm& p) {
+    bool inside = false;
+    for (const auto& ring : rings) {
+        for (std::size_t i = 0, j = ring.size() - 1; i < ring.size(); j = i++) {
+            const auto& a = ring[i];
+            const auto& b = ring[j];
+            if ((a.y > p.y) == (b.y > p.y)) continue;
+            // x of the edge at p.y, compared without division (centimetre products fit in 64 bits).
+            const std::int64_t lhs = (p.x - a.x) * (b.y - a.y);
+            const std::int64_t rhs = (b.x - a.x) * (p.y - a.y);
+            if ((b.y > a.y) ? lhs < rhs : lhs > rhs) inside = !inside;
+        }
+    }
+    return inside;
+}
+
+}  // namespace
+
+TileCheck check_whole_tile(const Checker& checker, store::TileQcTransaction& tx) {
+    if (!tx.tile()) throw std::logic_error("checking a tile that does not exist");
+    return check_whole_tile(checker, tx.qc(), *tiles::parse_key(tx.tile()->key), tx.tile()->seq);
+}
+
+TileCheck check_whole_tile(const Checker& checker, store::QcAccess& access, const tiles::TileKey& key,
+                           std::int64_t seq) {
+    TileCheck out;
+    out.seq = seq;
+    out.issues = whole_tile_issues(checker, access, key);
+    out.counts = access.replace_all(seq, out.issues);
+    return out;
+}
+
+ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const tiles::Box& tile, std::int64_t seq,
+                         const std::vector<std::int64_t>& touched, const std::vector<std::int64_t>& deleted) {
+    ChangeCheck out;
+    if (!access.whole_seq()) {
+        const auto key = checker.grid.key_at(tile.min_x, tile.min_y);
+        out.counts = access.replace_all(seq, whole_tile_issues(checker, access, key));
+        out.whole_tile = true;
+        return out;
+    }
+    const auto rows = access.neighbourhood(touched, neighbour_margin_m);
+    const auto features = to_qc_all(rows);
+    const std::set<std::int64_t> touched_set(touched.begin(), touched.end());
+    std::vector<store::StoredIssue> now;
+    std::set<std::string> keys;
+    add_unique(now, keys, qc::check_features(checker.rules, checker.nomenclature, tile, features, touched_set));
+
+    // What was stored about these features (and the gaps they may have filled): the region is
+    // the touched features' box.
+    std::optional<tiles::Box> region;
+    for (const auto& f : rows) {
+        if (!touched_set.contains(f.id)) continue;
+        if (auto rings = geo::polygon_from_wkb(f.wkb)) {
+            for (const auto& p : (*rings)[0]) {
+                const double x = static_cast<double>(p.x) / 100, y = static_cast<double>(p.y) / 100;
+                if (!region) region = tiles::Box{x, y, x, y};
+                region->min_x = std::min(region->min_x, x);
+                region->min_y = std::min(region->min_y, y);
+                region->max_x = std::max(region->max_x, x);
+                region->max_y = std::max(region->max_y, y);
+            }
+        }
+    }
+    std::vector<std::int64_t> involved = touched;
+    involved.insert(involved.end(), deleted.begin(), deleted.end());
+    const auto before = access.issues_near(involved, region.value_or(tiles::Box{0, 0, -1, -1}));
+
+    // A stored gap near the change but not bordering it is fixed only if a touched feature now
+    // covers it; otherwise this check cannot tell and leaves it.
+    std::vector<geo::RingsCm> touched_rings;
+    for (const auto& f : rows)
+        if (touched_set.contains(f.id))
+            if (auto rings = geo::polygon_from_wkb(f.wkb)) touched_rings.push_back(std::move(*rings));
+    const std::set<std::int64_t> involved_set(involved.begin(), involved.end());
+    std::map<std::string, const store::StoredIssue*> old;
+    for (const auto& i : before) {
+        const bool concerned = std::any_of(i.features.begin(), i.features.end(),
+                                           [&](std::int64_t id) { return involved_set.contains(id); });
+        const bool filled = std::any_of(touched_rings.begin(), touched_rings.end(),
+                                        [&](const geo::RingsCm& r) { return covers(r, {i.x_cm, i.y_cm}); });
+        if (concerned || filled) old.emplace(i.key, &i);
+    }
+    std::vector<store::StoredIssue> changed;  // new, or the same problem with other figures
+    for (const auto& i : now) {
+        auto it = old.find(i.key);
+        if (it == old.end()) {
+            out.introduced.push_back(i);
+            changed.push_back(i);
+        } else {
+            const auto& o = *it->second;
+            if (o.x_cm != i.x_cm || o.y_cm != i.y_cm || o.message != i.message || o.area_m2 != i.area_m2 ||
+                o.blocking != i.blocking)
+                changed.push_back(i);
+            old.erase(it);
+        }
+    }
+    std::vector<std::string> removed;
+    for (const auto& [key, issue] : old) {
+        out.fixed.push_back(*issue);
+        removed.push_back(key);
+    }
+    sort_issues(out.introduced);
+    sort_issues(out.fixed);
+    out.counts = access.update_issues(seq, removed, changed);
+    return out;
+}
+
+}  // namespace tessera::workflow
