@@ -71,6 +71,7 @@ class App {
       imageryVisible: (v) => this.m_view.setImageryVisible(v),
       gridVisible: (v) => this.m_view.grid.setVisible(v),
       polygonsVisible: (v) => this.m_view.features.layer.setVisible(v),
+      qcVisible: (v) => this.m_editor.ui.qcMarkers.layer.setVisible(v),
       opacity: (v) => {
         this.m_view.features.settings.opacity = v;
         this.m_view.features.restyle();
@@ -111,13 +112,13 @@ class App {
     this.m_socket = new TesseraSocket(socketUrl(), {
       state: (s, d) => this.connectionChanged(s, d),
       authenticated: (info) => {
-        this.m_editor.authenticated(info.userId);
+        this.m_editor.authenticated(info.userId, info.username, info.role);
         this.resubscribe();
       },
       subscribed: (keys, id) => this.subscribed(keys, id),
       snapshot: (s) => this.snapshot(s),
       unsubscribed: () => undefined,
-      edit: (msg, requestId) => this.m_editor.message(msg, requestId),
+      edit: (msg, requestId, req) => this.m_editor.message(msg, requestId, req),
       error: (err, req) => {
         if (req && this.m_editor.error(err, req.kind, req.changeSetId, req.keys)) return;
         toast(err.field ? `${err.message} (${err.field})` : err.message || `Server error: ${err.code}`, 'error');
@@ -140,6 +141,8 @@ class App {
         const name = TILE_STATE_NAMES[st];
         if (name) this.m_view.grid.setState(k, name);
         this.refreshOpen();
+        this.m_editor.ui.presence.render();
+        this.m_editor.ui.refreshQc();
       },
       lastOpened: () => this.m_open[this.m_open.length - 1] ?? null,
       changed: () => this.featuresChanged(),
@@ -230,6 +233,8 @@ class App {
     this.m_polygons.set(key, res.drawn);
     const state = s.state ? TILE_STATE_NAMES[s.state] : undefined; // 0: not said, keep the listed state
     this.m_view.grid.setState(key, state ?? this.m_view.grid.get(key)?.state ?? 'todo', res.drawn + res.rejected.length);
+    this.m_editor.ui.presence.render(); // the tile panel and the quality panel show the state
+    this.m_editor.ui.refreshQc();
     if (res.rejected.length) {
       console.warn(`tessera: tile ${key}: undrawable features`, res.rejected);
       toast(`Tile ${key}: ${res.rejected.length} polygon(s) could not be drawn (${res.rejected[0].reason}).`, 'warning');

@@ -1,9 +1,10 @@
-// `window.tessera`: hooks for the browser tests (tests/browser/run.mjs, edit.mjs) and for people
+// `window.tessera`: hooks for the browser tests (tests/browser/run.mjs, edit.mjs, qc.mjs) and for people
 // debugging in the console. Clicks, drags and keys in the tests are still real mouse and
 // keyboard actions on the page; these hooks say where to act and what happened.
 import type OlMap from 'ol/Map';
 import type { Project, TileInfo } from './api';
 import type { Editor, AckSummary } from './editor/editor';
+import type { Issue } from './editor/qc';
 import type { TilePresence } from './editor/presence';
 import type { FeatureInfo } from './features';
 import type { MapView } from './map';
@@ -27,6 +28,23 @@ export interface FeatureDetails extends FeatureInfo {
   pending: boolean;
   /** Number of holes (inner rings). */
   holes: number;
+}
+
+/** The quality controls of a tile as the client holds them. */
+export interface QcDetails {
+  tile: string;
+  known: boolean;
+  state: string;
+  blocking: number;
+  warnings: number;
+  seq: number;
+  reportSeq: number;
+  wholeTileSeq: number;
+  issues: (Issue & { mine: boolean; pixel: number[] | null })[];
+  lastChange: { changeSetId: string; seq: number; introduced: string[]; fixed: string[] } | null;
+  submit: { enabled: boolean; reason: string | null };
+  checking: boolean;
+  submitting: boolean;
 }
 
 export interface TesseraHooks {
@@ -66,6 +84,13 @@ export interface TesseraHooks {
   lastSeq(tile: string): number;
   /** Polygons flashing after someone else's change. */
   flashing(): number;
+  // ---- quality controls
+  /** The issues of a tile (the one being edited if none given), or null when it is not open. */
+  qc(tile?: string): QcDetails | null;
+  /** Issue markers emphasised now (introduced by this user's last change, a few seconds). */
+  qcEmphasized(): number;
+  /** The issue markers on the map (of `tile` if given). */
+  qcMarkers(tile?: string): { tile: string; key: string; severity: string; mine: boolean; pixel: number[] | null }[];
 }
 
 declare global {
@@ -95,7 +120,10 @@ export function installTestHooks(
       const c = view.featureInteriorPoint(tile);
       return c ? view.pixelOf(c) : null;
     },
-    fit: (extent) => view.fit(extent, 0),
+    fit: (extent) => {
+      view.fit(extent, 0);
+      view.map.renderSync(); // pixelOf reads the last rendered frame
+    },
     selectFeature: (id, add = false) => editor.ui.select(add ? [...view.features.selectedIds, id] : [id]),
     selectedIds: () => view.features.selectedIds,
     pendingCount: () => editor.outbox.size,
@@ -132,6 +160,27 @@ export function installTestHooks(
     presence: (tile) => editor.ui.presence.get(tile) ?? null,
     lastSeq: (tile) => editor.sync.lastSeq(tile),
     flashing: () => view.features.flashing,
+    qc: (tile) => {
+      const key = tile ?? editor.ui.editTile();
+      const t = key ? editor.qc.tile(key) : undefined;
+      const v = key ? editor.ui.qcView(key) : null;
+      if (!key || !t || !v) return null;
+      return {
+        tile: key, known: t.known, state: v.state, blocking: t.blocking, warnings: t.warnings,
+        seq: t.seq, reportSeq: t.reportSeq, wholeTileSeq: t.wholeTileSeq,
+        issues: [...t.issues.values()].map((i) => ({ ...i, mine: t.isMine(i.key), pixel: view.pixelOf([i.x, i.y]) })),
+        lastChange: t.mine ? { changeSetId: t.mine.changeSetId, seq: t.mine.seq, introduced: [...t.mine.introduced], fixed: t.mine.fixed.map((i) => i.key) } : null,
+        submit: { enabled: v.submitReason === null, reason: v.submitReason },
+        checking: v.checking, submitting: v.submitting,
+      };
+    },
+    qcEmphasized: () => editor.ui.qcMarkers.emphasized,
+    qcMarkers: (tile) => editor.ui.qcMarkers.source.getFeatures()
+      .filter((f) => !tile || f.get('tile') === tile)
+      .map((f) => ({
+        tile: f.get('tile') as string, key: f.get('key') as string, severity: f.get('severity') as string, mine: !!f.get('mine'),
+        pixel: view.pixelOf(f.getGeometry()!.getCoordinates()),
+      })),
   };
 }
 

@@ -22,7 +22,8 @@ export interface WireError {
 }
 
 export interface PendingRequest {
-  kind: 'authenticate' | 'subscribe' | 'unsubscribe' | 'ping' | 'change_set' | 'resync' | 'claim_lease' | 'release_lease';
+  kind: 'authenticate' | 'subscribe' | 'unsubscribe' | 'ping' | 'change_set' | 'resync' | 'claim_lease' | 'release_lease'
+    | 'check_tile' | 'submit_tile';
   keys: string[];
   /** The change set a change_set request carries. */
   changeSetId?: string;
@@ -50,8 +51,8 @@ export interface SocketHandlers {
   /** The session is gone (logged out or expired elsewhere): stop and go back to login. */
   sessionLost(): void;
   /**
-   * Editing traffic: ack, conflict, change, resyncDone, presence, leaseNotice. `request` is the
-   * request answered (none for pushes).
+   * Editing traffic: ack, conflict, change, resyncDone, presence, leaseNotice, qcReport,
+   * tileState. `request` is the request answered (none for pushes).
    */
   edit(msg: tessera.v1.ServerMessage, requestId: number, request: PendingRequest | undefined): void;
 }
@@ -167,6 +168,19 @@ export class TesseraSocket {
 
   releaseLease(tileKey: string): number {
     return this.request({ kind: 'release_lease', keys: [tileKey] }, { releaseLease: { tileKey } });
+  }
+
+  /** Runs the tile's whole quality controls now: answered by a QcReport. */
+  checkTile(tileKey: string): number {
+    return this.request({ kind: 'check_tile', keys: [tileKey] }, { checkTile: { tileKey } });
+  }
+
+  /**
+   * Submits the tile for review: answered by a QcReport then a TileStateChanged, or by an Error
+   * (then the QcReport, when blocking issues remain).
+   */
+  submitTile(tileKey: string): number {
+    return this.request({ kind: 'submit_tile', keys: [tileKey] }, { submitTile: { tileKey } });
   }
 
   private request(req: PendingRequest, body: Omit<tessera.v1.ClientMessage.$Properties, 'requestId'>): number {
@@ -348,6 +362,15 @@ export class TesseraSocket {
         break;
       case 'change':
       case 'leaseNotice':
+        this.m_handlers.edit(msg, requestId, pending);
+        break;
+      case 'qcReport':
+        // A submission's report comes before its new state: the request waits for that.
+        if (pending?.kind === 'check_tile') this.m_pending.delete(requestId);
+        this.m_handlers.edit(msg, requestId, pending);
+        break;
+      case 'tileState':
+        if (pending?.kind === 'submit_tile') this.m_pending.delete(requestId);
         this.m_handlers.edit(msg, requestId, pending);
         break;
       default:

@@ -13,7 +13,7 @@
 // Prints one line per check and, last, exactly "N passed, M failed"; exits 1 on any failure.
 // Every wait is bounded and the whole run stops after 150 s at the latest.
 import { join } from 'node:path';
-import { BASE, PASSWORD, SHOTS, USER, WAIT_MS, budget, pageErrors, record, run, step } from './harness.mjs';
+import { SHOTS, USER, WAIT_MS, budget, login, pageErrors, record, run, step } from './harness.mjs';
 
 
 let page;
@@ -145,15 +145,9 @@ function vertexMoves(f, tilePx) {
 // ------------------------------------------------------------------ steps
 
 step('login', true, async () => {
-  await page.goto(`${BASE}/`, { timeout: budget(), waitUntil: 'domcontentloaded' });
-  await page.locator('#login-username').waitFor({ state: 'visible', timeout: budget() });
-  await page.fill('#login-username', USER);
-  await page.fill('#login-password', PASSWORD);
-  await page.click('#login-submit');
-  await page.locator('#user-name').waitFor({ state: 'visible', timeout: budget() });
-  await page.locator('#conn-status[data-state="connected"]').waitFor({ timeout: budget() });
+  const who = await login(page);
   await expectSaved();
-  return (await page.textContent('#user-name'))?.trim();
+  return who;
 });
 
 step('the editing tool bar is shown with shortcut tooltips', false, async () => {

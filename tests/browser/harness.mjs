@@ -48,6 +48,18 @@ async function finish(extraFailures = []) {
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }
 
+/** Logs in through the form as USER and waits until the client is connected; the name shown. */
+export async function login(page) {
+  await page.goto(`${BASE}/`, { timeout: budget(), waitUntil: 'domcontentloaded' });
+  await page.locator('#login-username').waitFor({ state: 'visible', timeout: budget() });
+  await page.fill('#login-username', USER);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.locator('#user-name').waitFor({ state: 'visible', timeout: budget() });
+  await page.locator('#conn-status[data-state="connected"]').waitFor({ timeout: budget() });
+  return (await page.textContent('#user-name'))?.trim();
+}
+
 // The steps, in order. A step records its own check; when it throws, its check fails and, if
 // it is `fatal`, the checks of the remaining steps are counted as failed (not run).
 export const step = (name, fatal, fn) => steps.push({ name, fatal, fn });

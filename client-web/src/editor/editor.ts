@@ -1,10 +1,12 @@
 // The collaborative editor: selection, the user's actions turned into change sets, the outbox
-// and what the server answers (ack, conflict, error), live changes, presence and leases.
+// and what the server answers (ack, conflict, error), live changes, presence and leases, the
+// quality-control issues of the open tiles, checks and submission.
 // The map tools, palette, dialogs and panels are its parts; the app feeds it the socket traffic.
 import { toNum } from '../geometry';
 import type { MapView } from '../map';
 import type { Nomenclature } from '../nomenclature';
-import { TILE_STATE_NAMES, type ConnState, type TesseraSocket, type WireError } from '../socket';
+import { TILE_STATE_NAMES, type ConnState, type PendingRequest, type TesseraSocket, type WireError } from '../socket';
+import { stateStyle } from '../styles';
 import { toast } from '../ui/toast';
 import type { tessera } from '../generated/tessera';
 import { changeSet, confirmOps, drawnFeature, groupByTile, drawOp, mergeOp, rebase, reshapeOp, setClassOps, splitOp } from './changesets';
@@ -13,6 +15,7 @@ import { History, type Direction } from './history';
 import { decodeFeature, type ModelFeature } from './model';
 import { Outbox, sessionStore, type EntryKind, type OutboxEntry } from './outbox';
 import type { ClassChoice } from './palette';
+import { QcStore, type WireIssueLike } from './qc';
 import { TileSync } from './sync';
 import { EditGeometryError, opRefs, sameGeometry, type WireOp } from './wire';
 import { EditorUi, type EditorUiHost } from './ui';
@@ -38,6 +41,22 @@ export interface AckSummary {
   created: number[];
   duplicate: boolean;
   merged: boolean;
+  /** Quality issues the change set introduced and fixed, and the tile's counts after it. */
+  introduced: IssueSummary[];
+  fixed: IssueSummary[];
+  blocking: number;
+  warnings: number;
+}
+
+export interface IssueSummary {
+  key: string;
+  code: string;
+  severity: string;
+  features: number[];
+}
+
+function issueSummary(w: WireIssueLike): IssueSummary {
+  return { key: w.key ?? '', code: w.code ?? '', severity: w.severity === 1 ? 'blocking' : 'warning', features: (w.features ?? []).map(toNum) };
 }
 
 const ANSWER_TIMEOUT_MS = 30_000;
@@ -46,11 +65,17 @@ export class Editor {
   readonly sync: TileSync;
   readonly outbox: Outbox;
   readonly history = new History();
+  readonly qc = new QcStore();
   readonly ui: EditorUi;
+  /** Check and submit requests waiting for their answer, by tile. */
+  private readonly m_checking = new Map<string, number>();
+  private readonly m_submitting = new Map<string, number>();
   private readonly m_conflicts: { entry: OutboxEntry; c: tessera.v1.Conflict.$Properties }[] = [];
   private readonly m_conflict: ConflictDialog;
   private m_lastAck: AckSummary | null = null;
   private m_me = 0;
+  private m_username = '';
+  private m_role = '';
   private m_timer: number;
 
   constructor(private readonly m_host: EditorHost) {
@@ -71,6 +96,18 @@ export class Editor {
     return this.m_lastAck;
   }
 
+  get role(): string {
+    return this.m_role;
+  }
+
+  checking(tile: string): boolean {
+    return this.m_checking.has(tile);
+  }
+
+  submitting(tile: string): boolean {
+    return this.m_submitting.has(tile);
+  }
+
   stop(): void {
     window.clearInterval(this.m_timer);
     this.ui.stop();
@@ -78,15 +115,21 @@ export class Editor {
 
   // ------------------------------------------------------------ socket traffic
 
-  authenticated(userId: number): void {
+  authenticated(userId: number, username = '', role = ''): void {
     this.m_me = userId;
+    this.m_username = username;
+    this.m_role = role;
     this.ui.presence.me = userId;
+    this.ui.refreshQc();
   }
 
   connection(state: ConnState): void {
     if (state !== 'connected') {
       this.outbox.requeue();
       this.sync.reset();
+      // Requests in flight are lost with the connection.
+      this.m_checking.clear();
+      this.m_submitting.clear();
     }
     this.ui.refreshSaveState();
   }
@@ -94,6 +137,8 @@ export class Editor {
   snapshot(s: tessera.v1.TileSnapshot.$Properties): ReturnType<TileSync['snapshot']> {
     const res = this.sync.snapshot(s);
     const key = s.tileKey ?? '';
+    this.qc.snapshot(s);
+    this.ui.qcChanged(key);
     this.outbox.requeue(key); // a fresh subscription: whatever was in flight is resent (same ids)
     this.ui.forgetSentSelection(key);
     this.refreshPending();
@@ -104,6 +149,10 @@ export class Editor {
 
   dropTile(tile: string): void {
     this.sync.dropTile(tile);
+    this.qc.drop(tile);
+    this.m_checking.delete(tile);
+    this.m_submitting.delete(tile);
+    this.ui.qcDropped(tile);
     this.ui.presence.drop(tile);
     this.ui.forgetSentSelection(tile);
     this.ui.afterModelChange();
@@ -114,7 +163,7 @@ export class Editor {
     return this.outbox.forTile(tile).length === 0;
   }
 
-  message(msg: tessera.v1.ServerMessage, requestId: number): void {
+  message(msg: tessera.v1.ServerMessage, requestId: number, request?: PendingRequest): void {
     switch (msg.body) {
       case 'ack':
         this.onAck(msg.ack!);
@@ -129,7 +178,10 @@ export class Editor {
         if (c.state && TILE_STATE_NAMES[c.state] !== this.m_host.tileState(key)) {
           this.m_host.tileStateChanged(key, c.state);
           this.ui.presence.render();
+          this.ui.refreshQc();
         }
+        // The issues even from a duplicate (the push of our own change says what the ack said).
+        if (this.qc.delta(c, { countsValid: false })) this.ui.qcChanged(key);
         const res = this.sync.change(c);
         if (!res) break;
         const mine = toNum(c.authorId) === this.m_me && this.m_me !== 0;
@@ -146,6 +198,12 @@ export class Editor {
       case 'leaseNotice':
         this.ui.onLeaseNotice(msg.leaseNotice!.tileKey ?? '', msg.leaseNotice!.reason ?? '');
         break;
+      case 'qcReport':
+        this.onQcReport(msg.qcReport!, requestId, request);
+        break;
+      case 'tileState':
+        this.onTileState(msg.tileState!, requestId);
+        break;
       default:
         break;
     }
@@ -160,6 +218,15 @@ export class Editor {
     if (kind === 'resync') {
       this.sync.reset();
       return false;
+    }
+    if (kind === 'check_tile' || kind === 'submit_tile') {
+      const tile = keys[0] ?? '';
+      (kind === 'check_tile' ? this.m_checking : this.m_submitting).delete(tile);
+      this.ui.refreshQc();
+      // A refused submission: its report follows and the panel lists what blocks it.
+      toast(kind === 'submit_tile' ? `Tile ${tile} was not submitted: ${err.message}` : `The tile could not be checked: ${err.message}`,
+        err.code === 'invalid_operation' ? 'warning' : 'error', 10_000);
+      return true;
     }
     if (kind !== 'change_set' || !changeSetId) return false;
     const entry = this.outbox.get(changeSetId);
@@ -260,6 +327,47 @@ export class Editor {
     }
   }
 
+  // ------------------------------------------------------------ quality controls
+
+  /** Runs the tile's whole quality controls now (answered by a QcReport). */
+  checkTile(tile: string): void {
+    if (this.m_checking.has(tile)) return;
+    const id = this.m_host.socket.checkTile(tile);
+    if (!id) return void toast('Not connected: check the tile when the connection is back.', 'warning');
+    this.m_checking.set(tile, id);
+    this.ui.refreshQc();
+  }
+
+  /** Submits the tile for review; the server checks the whole tile first. */
+  submitTile(tile: string): void {
+    if (this.m_submitting.has(tile)) return;
+    if (this.outbox.forTile(tile).length) return void toast(`Wait until your changes to tile ${tile} are saved.`, 'info', 3000);
+    const id = this.m_host.socket.submitTile(tile);
+    if (!id) return void toast('Not connected: submit the tile when the connection is back.', 'warning');
+    this.m_submitting.set(tile, id);
+    this.ui.refreshQc();
+  }
+
+  private onQcReport(r: tessera.v1.QcReport.$Properties, requestId: number, request?: PendingRequest): void {
+    const tile = r.tileKey ?? request?.keys[0] ?? '';
+    if (requestId && this.m_checking.get(tile) === requestId) this.m_checking.delete(tile);
+    if (this.qc.report(r)) this.ui.qcChanged(tile);
+    else this.ui.refreshQc();
+  }
+
+  private onTileState(s: tessera.v1.TileStateChanged.$Properties, requestId: number): void {
+    const tile = s.tileKey ?? '';
+    const mine = requestId !== 0 && this.m_submitting.get(tile) === requestId;
+    if (mine) this.m_submitting.delete(tile);
+    const name = s.state ? TILE_STATE_NAMES[s.state] : undefined;
+    if (s.state && name !== this.m_host.tileState(tile)) this.m_host.tileStateChanged(tile, s.state);
+    this.ui.presence.render();
+    this.ui.refreshQc();
+    const label = stateStyle(name ?? '').label.toLowerCase();
+    if (mine) toast(name === 'submitted' ? `Tile ${tile} submitted for review.` : `Tile ${tile} is now ${label}.`, 'success');
+    else if (requestId === 0 && s.by && s.by !== this.m_username) toast(`Tile ${tile} is now ${label} (${s.by}).`, 'info');
+  }
+
   // ------------------------------------------------------------ outbox
 
   /** Sends the next change set of a tile when nothing of it is in flight. */
@@ -326,6 +434,10 @@ export class Editor {
       if (b) before.set(d, b);
     }
     this.sync.ack(tile, toNum(a.seq), wire, deleted);
+    // An ack answers a change set of this user's outbox: it becomes "my last change".
+    if (this.qc.delta(a, { countsValid: true, mine: entry ? { changeSetId: id, atMs: Date.now() } : undefined })) {
+      this.ui.qcChanged(tile, entry && !a.duplicate ? (a.introduced ?? []).map((i) => i.key ?? '') : []);
+    }
     let leftovers: ReturnType<History['acked']>['leftovers'] = [];
     if (entry?.kind === 'follow-up') this.history.dropRedo();
     else if (entry) leftovers = this.history.acked(id, tile, entry.label, (fid) => before.get(fid), after, created, deleted, (fid) => model.get(fid)).leftovers;
@@ -335,6 +447,8 @@ export class Editor {
       changeSetId: id, tile, seq: toNum(a.seq),
       features: after.map((f) => ({ id: f.id, version: f.version, codeCs: f.codeCs, codeUs: f.codeUs, areaM2: f.areaM2 })),
       deleted, created, duplicate: !!a.duplicate, merged: !!a.merged,
+      introduced: (a.introduced ?? []).map(issueSummary), fixed: (a.fixed ?? []).map(issueSummary),
+      blocking: a.blocking ?? 0, warnings: a.warnings ?? 0,
     };
     if (entry) this.restoreVisuals(entry); // the optimistic classes and dragged outlines give way to the server's
     if (a.merged) toast(`Saved. Someone changed the same polygons meanwhile; both changes were kept.`, 'info');

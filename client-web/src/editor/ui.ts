@@ -1,5 +1,6 @@
 // What the user sees and does in the editor: the selection (and telling others about it), the
-// tool bar, tools, palette, help, tile panel, save state and pending sketches.
+// tool bar, tools, palette, help, tile panel, quality panel and markers, save state and pending
+// sketches.
 import Feature from 'ol/Feature';
 import LineString from 'ol/geom/LineString';
 import Polygon from 'ol/geom/Polygon';
@@ -19,6 +20,8 @@ import type { ModelFeature, TileModel } from './model';
 import type { OutboxEntry } from './outbox';
 import { Palette, shortcuts, type ClassChoice, type Shortcut } from './palette';
 import { PresencePanel } from './presence';
+import { submitBlockReason, type Issue } from './qc';
+import { QcMarkers, QcPanel, type QcView } from './qcPanel';
 import { HelpOverlay, Toolbar, type Action } from './toolbar';
 import { Tools, type ToolName } from './tools';
 import { decodeLine, opRefs } from './wire';
@@ -39,6 +42,8 @@ export class EditorUi {
   readonly tools: Tools;
   readonly palette: Palette;
   readonly presence: PresencePanel;
+  readonly qcPanel: QcPanel;
+  readonly qcMarkers: QcMarkers;
   readonly shortcuts: Shortcut[];
   private readonly m_toolbar: Toolbar;
   private readonly m_help: HelpOverlay;
@@ -72,8 +77,14 @@ export class EditorUi {
       release: (t) => m_host.socket.releaseLease(t),
       tileState: (t) => m_host.tileState(t),
     });
+    this.qcMarkers = new QcMarkers(view.map);
+    this.qcPanel = new QcPanel({
+      check: (t) => m_ed.checkTile(t),
+      submit: (t) => m_ed.submitTile(t),
+      focus: (t, i) => this.focusIssue(t, i),
+    });
     m_host.mapWrap.append(this.m_toolbar.el, this.palette.el, this.m_help.el, m_conflict.el);
-    m_host.rightbar.prepend(this.presence.el);
+    m_host.rightbar.prepend(this.presence.el, this.qcPanel.el);
     this.m_unbind = bindKeys(this);
     window.addEventListener('beforeunload', this.m_onUnload);
     window.addEventListener('pagehide', this.m_onHide);
@@ -87,6 +98,7 @@ export class EditorUi {
     window.removeEventListener('beforeunload', this.m_onUnload);
     window.removeEventListener('pagehide', this.m_onHide);
     window.clearTimeout(this.m_selectTimer);
+    this.qcMarkers.stop();
   }
 
   get dialogOpen(): boolean {
@@ -136,6 +148,7 @@ export class EditorUi {
     this.tools.setTarget(first?.id ?? null);
     const tile = this.editTile();
     if (tile !== this.presence.shown) this.presence.show(tile);
+    this.refreshQc();
     const n = kept.length;
     const no = n === 0 ? 'Select a polygon first' : undefined;
     this.m_toolbar.setEnabled('confirm', n > 0, no);
@@ -256,6 +269,65 @@ export class EditorUi {
     }, () => this.m_sketches.removeFeature(sketch));
   }
 
+  // ------------------------------------------------------------ quality controls
+
+  /** The issues of a tile changed: its markers (those `emphasize` names pulse) and the panel. */
+  qcChanged(tile: string, emphasize: string[] = []): void {
+    const t = this.m_ed.qc.tile(tile);
+    if (t) this.qcMarkers.setTile(t);
+    else this.qcMarkers.removeTile(tile);
+    this.qcMarkers.emphasize(tile, emphasize.filter((k) => t?.issues.has(k)));
+    this.refreshQc();
+  }
+
+  qcDropped(tile: string): void {
+    this.qcMarkers.removeTile(tile);
+    if (this.qcPanel.tile === tile) this.qcMarkers.setFocused(null, null);
+    this.refreshQc();
+  }
+
+  /** What the quality panel shows: the tile being worked on, and whether it can be submitted. */
+  qcView(tile: string | null = this.editTile()): QcView | null {
+    if (!tile) return null;
+    const qc = this.m_ed.qc.tile(tile);
+    const state = this.m_host.tileState(tile);
+    const connected = this.m_host.socket.state === 'connected';
+    const lease = this.presence.get(tile)?.lease;
+    const heldBy = lease && lease.userId !== this.m_ed.me ? lease.username : null;
+    return {
+      tile, qc, state,
+      submitReason: submitBlockReason({
+        state, blocking: qc?.blocking ?? 0, known: !!qc?.known, pending: this.m_ed.outbox.forTile(tile).length,
+        connected, submitting: this.m_ed.submitting(tile), heldBy, role: this.m_ed.role,
+      }),
+      checkReason: !connected ? 'Offline: check the tile when the connection is back' : this.m_ed.checking(tile) ? 'Checking…' : null,
+      checking: this.m_ed.checking(tile),
+      submitting: this.m_ed.submitting(tile),
+    };
+  }
+
+  refreshQc(): void {
+    this.qcPanel.show(this.qcView());
+  }
+
+  /** An issue clicked in the panel: centred on the map with its polygons in view, and selected. */
+  focusIssue(tile: string, issue: Issue): void {
+    const view = this.m_host.view;
+    let [minx, miny, maxx, maxy] = [issue.x, issue.y, issue.x, issue.y];
+    for (const id of issue.features) {
+      const e = view.features.find(id)?.getGeometry()?.getExtent();
+      if (!e) continue;
+      [minx, miny, maxx, maxy] = [Math.min(minx, e[0]), Math.min(miny, e[1]), Math.max(maxx, e[2]), Math.max(maxy, e[3])];
+    }
+    // Centred on the issue, wide enough for its polygons, and never closer than ~200 m across.
+    const dx = Math.max(100, issue.x - minx, maxx - issue.x);
+    const dy = Math.max(100, issue.y - miny, maxy - issue.y);
+    view.map.getView().fit([issue.x - dx, issue.y - dy, issue.x + dx, issue.y + dy], { padding: [40, 40, 40, 40], duration: 250 });
+    this.qcMarkers.setFocused(tile, issue.key);
+    if (!this.tools.clicksSelect) this.tools.set('select');
+    this.select(issue.features.filter((id) => this.m_ed.sync.model.get(id)));
+  }
+
   // ------------------------------------------------------------ presence and leases
 
   onPresence(p: tessera.v1.Presence.$Properties, isAnswer: boolean): void {
@@ -298,6 +370,7 @@ export class EditorUi {
   // ------------------------------------------------------------ pending state
 
   refreshSaveState(): void {
+    this.refreshQc();
     const entries = this.m_ed.outbox.entries();
     const n = entries.length;
     let state: SaveState = 'saved';
