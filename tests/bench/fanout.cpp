@@ -45,6 +45,7 @@ int main() {
     for (auto& c : clients) {
         c->receive(30000);  // subscribed
         c->receive(30000);  // snapshot
+        c->receive(30000);  // its quality report
     }
     std::this_thread::sleep_for(std::chrono::seconds(2));
     const long rss_idle = rss_kib(server.pid());

@@ -37,8 +37,14 @@ public:
         EXPECT_TRUE(ack.has_subscribed()) << ack.DebugString();
         auto snap = answer(m_id);
         EXPECT_TRUE(snap.has_snapshot()) << snap.DebugString();
+        auto report = answer(m_id);
+        EXPECT_TRUE(report.has_qc_report()) << report.DebugString();
+        m_report = report.qc_report();
         return snap.snapshot();
     }
+
+    // The quality report that followed the last snapshot.
+    const v1::QcReport& report() const { return m_report; }
 
     // Sends a change set and returns its answer (ack, conflict or error).
     v1::ServerMessage send(const std::string& id, std::vector<v1::Op> ops, const std::string& key = tile) {
@@ -104,6 +110,7 @@ private:
     WsClient m_ws;
     std::uint64_t m_id = 100;
     std::vector<v1::ServerMessage> m_pushes, m_early;
+    v1::QcReport m_report;
 };
 
 inline const v1::Feature& find(const v1::TileSnapshot& s, const std::string& cs, const std::string& us) {

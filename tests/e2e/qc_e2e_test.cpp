@@ -57,8 +57,8 @@ TEST_F(QcE2e, BelowUmcIntroducedByADrawAndFixedByAMerge) {
     Editor a(port(), token()), viewer(port(), token());
     const auto snap = a.open();
     viewer.open();
-    ASSERT_TRUE(snap.has_qc());
-    EXPECT_GT(snap.qc().whole_tile_seq(), 0u) << "the import checks every tile it loads";
+    EXPECT_EQ(a.report().tile_key(), tile);
+    EXPECT_GT(a.report().whole_tile_seq(), 0u) << "the import checks every tile it loads";
     const auto& forest = find(snap, "CS2.1.1.1", "US1.2");
 
     // A 20 m × 20 m meadow drawn in the forest: 400 m², under the 2,500 m² UMC.
@@ -96,8 +96,8 @@ TEST_F(QcE2e, BelowUmcIntroducedByADrawAndFixedByAMerge) {
                   1);
     }
     Editor late(port(), token());
-    const auto again = late.open();
-    EXPECT_TRUE(has_issue(again.qc().issues(), "below_mmu", meadow));
+    late.open();
+    EXPECT_TRUE(has_issue(late.report().issues(), "below_mmu", meadow));
     {
         auto http = http_request(port(), "GET", "/api/v1/qc?tile=0880_6840", "", bearer(token()));
         ASSERT_EQ(http.status, 200) << http.body;

@@ -96,6 +96,12 @@ TEST_F(ServerE2e, AuthenticateSubscribeAndTheSnapshotEqualsTheDatabase) {
             ASSERT_TRUE(stored && wire);
             EXPECT_EQ(*stored, *wire) << "feature " << f.id();
         }
+        // Its quality report follows, with the same request id.
+        auto report = ws.receive();
+        ASSERT_TRUE(report && report->has_qc_report()) << (report ? report->DebugString() : "nothing");
+        EXPECT_EQ(report->request_id(), 7u);
+        EXPECT_EQ(report->qc_report().tile_key(), s.tile_key());
+        EXPECT_EQ(report->qc_report().seq(), s.seq());
     }
     v1::ClientMessage unsub;
     unsub.set_request_id(9);
@@ -124,6 +130,8 @@ TEST_F(ServerE2e, SubscribeByBoundingBox) {
     for (int i = 0; i < 2; ++i) {
         auto s = ws.receive();
         ASSERT_TRUE(s && s->has_snapshot());
+        auto r = ws.receive();
+        ASSERT_TRUE(r && r->has_qc_report());
     }
 }
 

@@ -17,6 +17,7 @@ BenchEditor::BenchEditor(unsigned short port, const std::string& token, std::str
     auto ack = answer(m_request);
     auto snap = answer(m_request);
     if (!snap.has_snapshot()) throw std::runtime_error("no snapshot for " + m_tile);
+    answer(m_request);  // its quality report
     m_ox = snap.snapshot().origin_x_cm();
     m_oy = snap.snapshot().origin_y_cm();
     for (const auto& f : snap.snapshot().features()) {

@@ -566,6 +566,7 @@ std::vector<std::string> resync(Services& s, std::uint64_t request_id, const v1:
         build_snapshot(*record, s.grid, *m.mutable_snapshot());
         last = m.snapshot().seq();
         frames.push_back(encode_message(m));
+        frames.push_back(encode_stored_report(s, key->str(), request_id));
     }
     v1::ServerMessage done;
     done.set_request_id(request_id);

@@ -55,6 +55,14 @@ void fill_report(const std::string& tile_key, std::int64_t seq, std::optional<st
     for (const auto& i : issues) fill_issue(i, *out.add_issues());
 }
 
+std::string encode_stored_report(Services& s, const std::string& tile_key, std::uint64_t request_id) {
+    const auto stored = s.qc.issues(s.project, tile_key);
+    v1::ServerMessage m;
+    m.set_request_id(request_id);
+    fill_report(tile_key, stored.seq, stored.whole_seq, stored.counts, stored.issues, *m.mutable_qc_report());
+    return encode_message(m);
+}
+
 std::string encode_delta(const workflow::ChangeCheck& check, bool always) {
     if (!always && check.introduced.empty() && check.fixed.empty() && !check.whole_tile) return {};
     v1::TileChange c;

@@ -18,6 +18,9 @@ void fill_issue(const store::StoredIssue& issue, v1::QcIssue& out);
 void fill_report(const std::string& tile_key, std::int64_t seq, std::optional<std::int64_t> whole_seq,
                  const store::QcCounts& counts, const std::vector<store::StoredIssue>& issues, v1::QcReport& out);
 
+// The tile's stored report as a QcReport message (sent after each snapshot).
+std::string encode_stored_report(Services& services, const std::string& tile_key, std::uint64_t request_id);
+
 // What a change set introduced and fixed, with the tile's counts after it, as the fields of a
 // TileChange (ack and broadcast carry the same), encoded. Empty when it introduced and fixed
 // nothing, unless `always` (the live broadcast carries the counts even then; only deltas that

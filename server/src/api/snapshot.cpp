@@ -1,7 +1,6 @@
 #include "api/snapshot.hpp"
 
 #include "api/codec.hpp"
-#include "api/quality.hpp"
 #include "core/log.hpp"
 
 namespace tessera::api {
@@ -53,8 +52,6 @@ void build_snapshot(const store::TileSnapshotRecord& record, const tiles::Grid& 
         }
         encode_polygon(*rings, ox, oy, *wf->mutable_geometry());
     }
-    fill_report(record.tile.key, record.tile.seq, record.qc_whole_seq, record.qc_counts, record.issues,
-                *out.mutable_qc());
 }
 
 }  // namespace tessera::api

@@ -172,6 +172,9 @@ void subscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutc
     out.frames.push_back(encode_message(ack));
     for (const auto& m : snapshots) {
         out.frames.push_back(encode_message(m));
+        // The tile's issues follow its features (read after them: a change in between is also
+        // in the changes that follow, whose deltas apply again harmlessly).
+        out.frames.push_back(encode_stored_report(s, m.snapshot().tile_key(), id));
         if (c.viewer) {
             s.hub.seen(m.snapshot().tile_key(), c.viewer.get(), m.snapshot().seq());
             out.released.emplace_back(m.snapshot().tile_key(), m.snapshot().seq());

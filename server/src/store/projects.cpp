@@ -116,13 +116,6 @@ std::optional<TileSnapshotRecord> ProjectStore::snapshot(const ProjectRecord& pr
         f.updated_at_ms = row[9].as<std::int64_t>();
         snap.features.push_back(std::move(f));
     }
-    auto status = tx.exec_prepared(q::qc_tile_status, project.id, key);
-    if (!status.empty()) {
-        if (!status[0][1].is_null()) snap.qc_whole_seq = status[0][1].as<std::int64_t>();
-        snap.qc_counts = {status[0][2].as<int>(), status[0][3].as<int>()};
-    }
-    for (const auto& row : tx.exec_prepared(q::qc_tile_issues, project.id, key))
-        snap.issues.push_back(detail::issue_from(row));
     tx.commit();
     return snap;
 }

@@ -62,10 +62,6 @@ struct QcCounts {
 struct TileSnapshotRecord {
     TileRecord tile;
     std::vector<FeatureRecord> features;
-    // The tile's quality-control issues, read with the features.
-    std::vector<StoredIssue> issues;
-    QcCounts qc_counts;
-    std::optional<std::int64_t> qc_whole_seq;
 };
 
 // A predicted feature to load into a tile.
