@@ -14,7 +14,8 @@ QcFeatureRow qc_feature_from(const pqxx::row& row);
 StoredIssue issue_from(const pqxx::row& row);
 // Writes issues set-based: removes `removed` keys, inserts or replaces `added`.
 void write_issues(pqxx::work& tx, int project_id, const std::string& tile_key, std::int64_t seq,
-                  const std::vector<std::string>& removed, const std::vector<StoredIssue>& added);
+                  const std::vector<std::string>& removed, const std::vector<StoredIssue>& added,
+                  const QcCounts& counts_delta = {});
 // Recounts the tile's issues; `whole_seq` marks the whole tile as checked at that sequence number.
 QcCounts count_issues(pqxx::work& tx, int project_id, const std::string& tile_key,
                       std::optional<std::int64_t> whole_seq);
@@ -24,14 +25,13 @@ public:
     QcAccessImpl(pqxx::work& tx, const ProjectRecord& project, std::string tile_key)
         : m_tx(tx), m_project(project), m_key(std::move(tile_key)) {}
 
-    std::vector<QcFeatureRow> neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) override;
+    Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) override;
     std::vector<QcFeatureRow> features() override;
     std::vector<QcFeatureRow> features_of(const std::string& tile_key, const tiles::Box& box) override;
     QcCounts replace_all(std::int64_t seq, const std::vector<StoredIssue>& issues) override;
     std::vector<StoredIssue> issues_near(const std::vector<std::int64_t>& ids, const tiles::Box& box) override;
-    std::optional<std::int64_t> whole_seq() override;
-    QcCounts update_issues(std::int64_t seq, const std::vector<std::string>& removed,
-                           const std::vector<StoredIssue>& added) override;
+    void update_issues(std::int64_t seq, const std::vector<std::string>& removed,
+                       const std::vector<StoredIssue>& added, const QcCounts& counts_delta) override;
     void record_delta(std::int64_t seq, const std::string& delta) override;
 
 private:

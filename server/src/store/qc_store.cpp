@@ -42,8 +42,9 @@ StoredIssue issue_from(const pqxx::row& row) {
 }
 
 void write_issues(pqxx::work& tx, int project_id, const std::string& tile_key, std::int64_t seq,
-                  const std::vector<std::string>& removed, const std::vector<StoredIssue>& added) {
-    if (removed.empty() && added.empty()) return;
+                  const std::vector<std::string>& removed, const std::vector<StoredIssue>& added,
+                  const QcCounts& counts_delta) {
+    if (removed.empty() && added.empty() && counts_delta.blocking == 0 && counts_delta.warnings == 0) return;
     std::vector<std::optional<std::string>> gone(removed.begin(), removed.end());
     std::vector<std::optional<std::string>> keys, codes, blocking, features, messages, areas;
     std::vector<std::int64_t> xs, ys;
@@ -61,7 +62,7 @@ void write_issues(pqxx::work& tx, int project_id, const std::string& tile_key, s
     }
     tx.exec_prepared(q::qc_write, project_id, tile_key, seq, text_array(gone), text_array(keys), text_array(codes),
                      text_array(blocking), text_array(features), id_array(xs), id_array(ys), text_array(messages),
-                     text_array(areas));
+                     text_array(areas), counts_delta.blocking, counts_delta.warnings);
 }
 
 QcCounts count_issues(pqxx::work& tx, int project_id, const std::string& tile_key,
@@ -71,11 +72,14 @@ QcCounts count_issues(pqxx::work& tx, int project_id, const std::string& tile_ke
     return {r[0].as<int>(), r[1].as<int>()};
 }
 
-std::vector<QcFeatureRow> QcAccessImpl::neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) {
-    std::vector<QcFeatureRow> out;
-    if (ids.empty()) return out;
-    for (const auto& row : m_tx.exec_prepared(q::qc_neighbourhood, m_project.id, m_key, id_array(ids), margin_m))
-        out.push_back(qc_feature_from(row));
+QcAccess::Neighbourhood QcAccessImpl::neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) {
+    Neighbourhood out;
+    auto rows = m_tx.exec_prepared(q::qc_neighbourhood, m_project.id, m_key, id_array(ids), margin_m);
+    for (const auto& row : rows) {
+        if (!row[0].is_null()) out.features.push_back(qc_feature_from(row));
+        if (!row[7].is_null()) out.whole_seq = row[7].as<std::int64_t>();
+        out.counts = {row[8].as<int>(), row[9].as<int>()};
+    }
     return out;
 }
 
@@ -111,16 +115,9 @@ std::vector<StoredIssue> QcAccessImpl::issues_near(const std::vector<std::int64_
     return out;
 }
 
-std::optional<std::int64_t> QcAccessImpl::whole_seq() {
-    auto r = m_tx.exec_prepared1(q::qc_tile_status, m_project.id, m_key);
-    if (r[1].is_null()) return std::nullopt;
-    return r[1].as<std::int64_t>();
-}
-
-QcCounts QcAccessImpl::update_issues(std::int64_t seq, const std::vector<std::string>& removed,
-                                     const std::vector<StoredIssue>& added) {
-    write_issues(m_tx, m_project.id, m_key, seq, removed, added);
-    return count_issues(m_tx, m_project.id, m_key, std::nullopt);
+void QcAccessImpl::update_issues(std::int64_t seq, const std::vector<std::string>& removed,
+                                 const std::vector<StoredIssue>& added, const QcCounts& counts_delta) {
+    write_issues(m_tx, m_project.id, m_key, seq, removed, added, counts_delta);
 }
 
 void QcAccessImpl::record_delta(std::int64_t seq, const std::string& delta) {

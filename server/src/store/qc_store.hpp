@@ -34,8 +34,13 @@ class QcAccess {
 public:
     virtual ~QcAccess() = default;
     // The features of the tile with these ids, and every feature of the tile whose bounding box
-    // comes within `margin_m` of one of theirs.
-    virtual std::vector<QcFeatureRow> neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) = 0;
+    // comes within `margin_m` of one of theirs; with the tile's quality status, in one read.
+    struct Neighbourhood {
+        std::vector<QcFeatureRow> features;
+        std::optional<std::int64_t> whole_seq;  // when the whole tile was last checked (nullopt: never)
+        QcCounts counts;                        // the tile's stored counts
+    };
+    virtual Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) = 0;
     // Every feature of the tile.
     virtual std::vector<QcFeatureRow> features() = 0;
     // The features of another tile whose bounding box meets `box` (e.g. a strip along a border).
@@ -43,12 +48,11 @@ public:
     // The stored issues of the tile that involve one of `ids`, or gaps located inside `box`
     // (edge mismatches excluded: only whole-tile checks look at borders).
     virtual std::vector<StoredIssue> issues_near(const std::vector<std::int64_t>& ids, const tiles::Box& box) = 0;
-    // The sequence number at which the whole tile was last checked (nullopt: never).
-    virtual std::optional<std::int64_t> whole_seq() = 0;
     // Removes the issues with these keys, inserts or replaces `added` (keys distinct from
-    // `removed`), and returns the tile's counts.
-    virtual QcCounts update_issues(std::int64_t seq, const std::vector<std::string>& removed,
-                                   const std::vector<StoredIssue>& added) = 0;
+    // `removed`), and moves the tile's counts by `counts_delta`, in one statement (none when
+    // there is nothing to write).
+    virtual void update_issues(std::int64_t seq, const std::vector<std::string>& removed,
+                               const std::vector<StoredIssue>& added, const QcCounts& counts_delta) = 0;
     // Replaces every stored issue of the tile; the whole tile counts as checked at `seq`.
     virtual QcCounts replace_all(std::int64_t seq, const std::vector<StoredIssue>& issues) = 0;
     // Keeps what change `seq` introduced and fixed (opaque bytes), for replays.

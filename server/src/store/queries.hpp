@@ -116,10 +116,14 @@ inline constexpr std::array<std::pair<const char*, const char*>, 28> statements{
     {edit_record_outcome,
      "INSERT INTO change_set (project_id, id, tile_key, user_id, tile_seq, ops, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)"},
     // Features with these ids and every feature of the tile whose box comes within $4 of theirs.
+    // With the tile's quality status on every row (one row of nulls and the status when no
+    // feature matches).
     {qc_neighbourhood,
+     "SELECT n.*, s.qc_whole_seq, s.qc_blocking, s.qc_warnings FROM tile s LEFT JOIN ("
      "SELECT DISTINCT ON (f.id) " TESSERA_QC_COLUMNS
      "FROM feature t JOIN feature f ON f.geom && ST_Expand(t.geom, $4) AND f.project_id = $1 AND f.tile_key = $2 "
-     "WHERE t.id = ANY($3::bigint[]) AND t.project_id = $1 AND t.tile_key = $2 ORDER BY f.id"},
+     "WHERE t.id = ANY($3::bigint[]) AND t.project_id = $1 AND t.tile_key = $2 ORDER BY f.id) n ON true "
+     "WHERE s.project_id = $1 AND s.key = $2 ORDER BY n.id"},
     {qc_tile_features, "SELECT " TESSERA_QC_COLUMNS "FROM feature f WHERE f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id"},
     {qc_features_near,
      "SELECT " TESSERA_QC_COLUMNS "FROM feature f WHERE f.geom && ST_MakeEnvelope($3, $4, $5, $6, $7) "
@@ -132,7 +136,9 @@ inline constexpr std::array<std::pair<const char*, const char*>, 28> statements{
     // Removes issues by key and inserts or replaces others, set-based; an issue found before
     // keeps its first sequence number.
     {qc_write,
-     "WITH gone AS (DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2 AND key = ANY($4::text[])) "
+     "WITH gone AS (DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2 AND key = ANY($4::text[])), "
+     "counted AS (UPDATE tile SET qc_blocking = qc_blocking + $13, qc_warnings = qc_warnings + $14 "
+     "WHERE project_id = $1 AND key = $2 AND ($13 <> 0 OR $14 <> 0)) "
      "INSERT INTO qc_issue (project_id, tile_key, key, code, blocking, features, x_cm, y_cm, message, area_m2, found_seq) "
      "SELECT $1, $2, i.key, i.code, i.blocking, string_to_array(i.features, ',')::bigint[], i.x, i.y, i.message, i.area, $3 "
      "FROM unnest($5::text[], $6::text[], $7::boolean[], $8::text[], $9::bigint[], $10::bigint[], $11::text[], "

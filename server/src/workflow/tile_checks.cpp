@@ -126,13 +126,14 @@ TileCheck check_whole_tile(const Checker& checker, store::QcAccess& access, cons
 ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const tiles::Box& tile, std::int64_t seq,
                          const std::vector<std::int64_t>& touched, const std::vector<std::int64_t>& deleted) {
     ChangeCheck out;
-    if (!access.whole_seq()) {
+    auto hood = access.neighbourhood(touched, neighbour_margin_m);
+    if (!hood.whole_seq) {
         const auto key = checker.grid.key_at(tile.min_x, tile.min_y);
         out.counts = access.replace_all(seq, whole_tile_issues(checker, access, key));
         out.whole_tile = true;
         return out;
     }
-    const auto rows = access.neighbourhood(touched, neighbour_margin_m);
+    const auto& rows = hood.features;
     const auto features = to_qc_all(rows);
     const std::set<std::int64_t> touched_set(touched.begin(), touched.end());
     std::vector<store::StoredIssue> now;
@@ -166,8 +167,9 @@ ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const 
         if (touched_set.contains(f.id))
             if (auto rings = geo::polygon_from_wkb(f.wkb)) touched_rings.push_back(std::move(*rings));
     const std::set<std::int64_t> involved_set(involved.begin(), involved.end());
-    std::map<std::string, const store::StoredIssue*> old;
+    std::map<std::string, const store::StoredIssue*> old, before_by_key;
     for (const auto& i : before) {
+        before_by_key.emplace(i.key, &i);
         const bool concerned = std::any_of(i.features.begin(), i.features.end(),
                                            [&](std::int64_t id) { return involved_set.contains(id); });
         const bool filled = std::any_of(touched_rings.begin(), touched_rings.end(),
@@ -188,14 +190,23 @@ ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const 
             old.erase(it);
         }
     }
+    // The tile's counts move by what is removed and what is new or changes severity.
+    store::QcCounts delta;
+    auto count = [&](const store::StoredIssue& i, int sign) { (i.blocking ? delta.blocking : delta.warnings) += sign; };
     std::vector<std::string> removed;
     for (const auto& [key, issue] : old) {
         out.fixed.push_back(*issue);
         removed.push_back(key);
+        count(*issue, -1);
+    }
+    for (const auto& i : changed) {
+        if (auto it = before_by_key.find(i.key); it != before_by_key.end()) count(*it->second, -1);
+        count(i, +1);
     }
     sort_issues(out.introduced);
     sort_issues(out.fixed);
-    out.counts = access.update_issues(seq, removed, changed);
+    access.update_issues(seq, removed, changed, delta);
+    out.counts = {hood.counts.blocking + delta.blocking, hood.counts.warnings + delta.warnings};
     return out;
 }
 
