@@ -63,7 +63,7 @@ int main() {
     // The tile as QC reads it.
     std::vector<qc::Feature> features;
     {
-        store::TileQcTransaction tx(store, project, key);
+        store::TileTransaction tx(store, project, key);
         for (const auto& row : tx.qc().features()) features.push_back(workflow::to_qc(row));
     }
     std::cout << "tile " << key << ": " << features.size() << " polygons, " << vertices << " vertices\n";
@@ -75,7 +75,7 @@ int main() {
         issues = qc::check_tile(checker.rules, checker.nomenclature, box, features).size();
     });
     const double whole_db_ms = median_ms(5, 1, [&] {
-        store::TileQcTransaction tx(store, project, key);
+        store::TileTransaction tx(store, project, key);
         workflow::check_whole_tile(checker, tx);  // not committed: rolled back
     });
 
@@ -176,7 +176,7 @@ int main() {
     // With its database part: the neighbourhood read, the stored issues, the write.
     const std::vector<std::int64_t> touched_ids(touched.begin(), touched.end());
     const double incremental_db_ms = median_ms(10, 2, [&] {
-        store::TileQcTransaction tx(store, project, key);
+        store::TileTransaction tx(store, project, key);
         workflow::check_change(checker, tx.qc(), box, tx.tile()->seq, touched_ids, {});
     });
 

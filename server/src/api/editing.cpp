@@ -300,6 +300,9 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         return fail({ErrorKind::not_found, "tile " + key->str() + " does not exist in project " + s.project.name,
                      "change_set.tile_key"});
     }
+    // Only tiles open for editing take edits (a resent change set still gets its first outcome).
+    const auto& state = tx.tile()->state;
+    const bool editable = state == "todo" || state == "in_progress" || state == "rejected";
     // Idempotency: a change set already applied gets its first outcome again.
     if (const auto& previous = tx.previous_outcome()) {
         v1::ServerMessage m;
@@ -320,6 +323,12 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         m.mutable_ack()->set_duplicate(true);
         out.frames.push_back(encode_message(m));
         return out;
+    }
+
+    if (!editable) {
+        return fail({ErrorKind::invalid_operation,
+                     "tile " + key->str() + " is " + state + ": not open for editing (a lead can reopen it)",
+                     "change_set.tile_key"});
     }
 
     // Lock and read what the change set starts from, then its neighbourhood.

@@ -24,6 +24,8 @@ std::optional<tiles::TileKey> tile_of(const Services& s, const std::string& key,
     return k;
 }
 
+}  // namespace
+
 v1::ServerMessage report_message(const std::string& tile, const workflow::TileCheck& check,
                                  std::uint64_t request_id) {
     v1::ServerMessage m;
@@ -31,8 +33,6 @@ v1::ServerMessage report_message(const std::string& tile, const workflow::TileCh
     fill_report(tile, check.seq, check.seq, check.counts, check.issues, *m.mutable_qc_report());
     return m;
 }
-
-}  // namespace
 
 void fill_issue(const store::StoredIssue& issue, v1::QcIssue& out) {
     out.set_key(issue.key);
@@ -90,7 +90,7 @@ QcRequestOutcome check_tile(Services& s, const auth::Principal&, std::uint64_t r
     QcRequestOutcome out;
     const auto key = tile_of(s, request.tile_key(), request_id, "check_tile.tile_key", out);
     if (!key) return out;
-    store::TileQcTransaction tx(s.db, s.project, key->str());
+    store::TileTransaction tx(s.db, s.project, key->str());
     if (!tx.tile()) {
         out.frames.push_back(encode_error(request_id, ErrorKind::not_found, "tile " + key->str() + " does not exist",
                                           "check_tile.tile_key"));
@@ -100,66 +100,6 @@ QcRequestOutcome check_tile(Services& s, const auth::Principal&, std::uint64_t r
     tx.commit();
     out.frames.push_back(encode_message(report_message(key->str(), check, request_id)));
     out.broadcast = encode_message(report_message(key->str(), check, 0));
-    out.tile = key->str();
-    return out;
-}
-
-QcRequestOutcome submit_tile(Services& s, const auth::Principal& user, std::uint64_t request_id,
-                             const v1::SubmitTile& request) {
-    QcRequestOutcome out;
-    const char* field = "submit_tile.tile_key";
-    const auto key = tile_of(s, request.tile_key(), request_id, field, out);
-    if (!key) return out;
-    if (user.role == auth::Role::admin) {
-        out.frames.push_back(encode_error(request_id, ErrorKind::forbidden,
-                                          "administrators manage accounts; tiles are submitted by their editors", field));
-        return out;
-    }
-    if (auto lease = s.edits.lease(s.project, key->str()); lease && lease->user_id != 0 && lease->user_id != user.user_id) {
-        out.frames.push_back(encode_error(request_id, ErrorKind::forbidden,
-                                          "tile " + key->str() + " is held by " + lease->username, field));
-        return out;
-    }
-    store::TileQcTransaction tx(s.db, s.project, key->str());
-    if (!tx.tile()) {
-        out.frames.push_back(encode_error(request_id, ErrorKind::not_found, "tile " + key->str() + " does not exist", field));
-        return out;
-    }
-    static const std::vector<std::string> open = {"todo", "in_progress", "rejected"};
-    const auto from = tx.tile()->state;
-    if (std::find(open.begin(), open.end(), from) == open.end()) {
-        out.frames.push_back(encode_error(request_id, ErrorKind::invalid_operation,
-                                          "tile " + key->str() + " is " + from + "; only a tile open for editing " +
-                                              "(todo, in_progress, rejected) can be submitted",
-                                          field));
-        return out;
-    }
-    const auto check = workflow::check_whole_tile(checker_of(s), tx);
-    if (check.counts.blocking > 0) {
-        tx.commit();  // the report is current either way
-        out.frames.push_back(encode_error(request_id, ErrorKind::invalid_operation,
-                                          "tile " + key->str() + " has " + std::to_string(check.counts.blocking) +
-                                              " blocking quality issue(s); fix them before submitting",
-                                          field));
-        out.frames.push_back(encode_message(report_message(key->str(), check, request_id)));
-        out.broadcast = encode_message(report_message(key->str(), check, 0));
-        out.tile = key->str();
-        return out;
-    }
-    const nlohmann::json payload = {{"from", from}, {"seq", check.seq}, {"warnings", check.counts.warnings}};
-    tx.transition(open, "submitted", user.user_id, payload.dump());
-    tx.commit();
-    v1::ServerMessage m;
-    m.set_request_id(request_id);
-    auto* st = m.mutable_tile_state();
-    st->set_tile_key(key->str());
-    st->set_seq(static_cast<std::uint64_t>(check.seq));
-    st->set_state(v1::TILE_STATE_SUBMITTED);
-    st->set_by(user.username);
-    out.frames.push_back(encode_message(report_message(key->str(), check, request_id)));
-    out.frames.push_back(encode_message(m));
-    m.set_request_id(0);
-    out.broadcast = encode_message(m);
     out.tile = key->str();
     return out;
 }

@@ -37,8 +37,7 @@ struct QcRequestOutcome {
 // CheckTile: the whole tile, now.
 QcRequestOutcome check_tile(Services& services, const auth::Principal& user, std::uint64_t request_id,
                             const v1::CheckTile& request);
-// SubmitTile: the whole tile is checked; submitted when no blocking issue remains.
-QcRequestOutcome submit_tile(Services& services, const auth::Principal& user, std::uint64_t request_id,
-                             const v1::SubmitTile& request);
+// The QcReport message of a whole-tile check.
+v1::ServerMessage report_message(const std::string& tile, const workflow::TileCheck& check, std::uint64_t request_id);
 
 }  // namespace tessera::api

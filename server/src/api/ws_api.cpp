@@ -4,6 +4,7 @@
 
 #include "api/codec.hpp"
 #include "api/editing.hpp"
+#include "api/lifecycle.hpp"
 #include "api/presence.hpp"
 #include "api/quality.hpp"
 #include "api/snapshot.hpp"
@@ -272,9 +273,10 @@ WsOutcome handle_frame(Services& s, WsConnection& c, std::string_view frame) {
     }
     static const char* names[] = {"authenticate", "subscribe",     "unsubscribe", "ping",
                                   "change_set",   "resync",        "select",      "claim_lease",
-                                  "release_lease", "check_tile",   "submit_tile"};
+                                  "release_lease", "check_tile",   "submit_tile", "claim_review",
+                                  "release_review", "approve_tile", "reject_tile", "reopen_tile"};
     const int body = static_cast<int>(in.body_case());
-    out.request = body >= v1::ClientMessage::kAuthenticate && body <= v1::ClientMessage::kSubmitTile
+    out.request = body >= v1::ClientMessage::kAuthenticate && body <= v1::ClientMessage::kReopenTile
                       ? names[body - v1::ClientMessage::kAuthenticate]
                       : "unknown";
     try {
@@ -299,14 +301,23 @@ WsOutcome handle_frame(Services& s, WsConnection& c, std::string_view frame) {
             break;
         case v1::ClientMessage::kClaimLease: lease(s, c, in, out, true); break;
         case v1::ClientMessage::kReleaseLease: lease(s, c, in, out, false); break;
-        case v1::ClientMessage::kCheckTile:
-        case v1::ClientMessage::kSubmitTile: {
-            const bool submit = in.body_case() == v1::ClientMessage::kSubmitTile;
-            const auto& tile = submit ? in.submit_tile().tile_key() : in.check_tile().tile_key();
-            if (!watching(c, tile, in.request_id(), submit ? "submit_tile.tile_key" : "check_tile.tile_key", out))
-                break;
-            auto r = submit ? submit_tile(s, c.principal, in.request_id(), in.submit_tile())
-                            : check_tile(s, c.principal, in.request_id(), in.check_tile());
+        case v1::ClientMessage::kCheckTile: {
+            if (!watching(c, in.check_tile().tile_key(), in.request_id(), "check_tile.tile_key", out)) break;
+            auto r = check_tile(s, c.principal, in.request_id(), in.check_tile());
+            out.frames = std::move(r.frames);
+            if (!r.broadcast.empty()) s.hub.broadcast(r.tile, std::make_shared<const std::string>(std::move(r.broadcast)));
+            break;
+        }
+        case v1::ClientMessage::kSubmitTile:
+        case v1::ClientMessage::kClaimReview:
+        case v1::ClientMessage::kReleaseReview:
+        case v1::ClientMessage::kApproveTile:
+        case v1::ClientMessage::kRejectTile:
+        case v1::ClientMessage::kReopenTile: {
+            std::string name;
+            const auto& tile = lifecycle_tile(in, &name);
+            if (!watching(c, tile, in.request_id(), (name + ".tile_key").c_str(), out)) break;
+            auto r = lifecycle(s, c.principal, in);
             out.frames = std::move(r.frames);
             if (!r.broadcast.empty()) s.hub.broadcast(r.tile, std::make_shared<const std::string>(std::move(r.broadcast)));
             break;

@@ -127,7 +127,7 @@ int cmd_qc(const std::vector<std::string>& args) {
     bool first = true;
     std::size_t done = 0;
     for (const auto& key : keys) {
-        store::TileQcTransaction tx(db, *project, key);
+        store::TileTransaction tx(db, *project, key);
         if (!tx.tile()) {
             std::cerr << "tile " << key << " does not exist in project " << project->name << ": skipped\n";
             continue;

@@ -353,10 +353,24 @@ std::vector<std::pair<std::string, int>> EditStore::expire_leases(const ProjectR
     auto conn = m_db.acquire();
     pqxx::work tx(conn->pq());
     auto r = tx.exec_params(
-        "DELETE FROM tile_lease WHERE project_id = $1 AND expires_at < now() RETURNING tile_key, user_id", project.id);
+        "DELETE FROM tile_lease WHERE project_id = $1 AND expires_at < now() RETURNING tile_key, user_id, kind",
+        project.id);
     std::vector<std::pair<std::string, int>> out;
     for (const auto& row : r) {
         out.emplace_back(row[0].as<std::string>(), row[1].as<int>());
+        if (row[2].as<std::string>() == "review") {
+            // A lapsed review gives the tile back to the queue of submitted tiles, recorded.
+            auto moved = tx.exec_params("UPDATE tile SET state = 'submitted', updated_at = now() WHERE project_id = $1 "
+                                        "AND key = $2 AND state = 'in_review' RETURNING seq",
+                                        project.id, out.back().first);
+            tx.exec_params("UPDATE review SET ended_at = now(), outcome = 'lapsed' WHERE project_id = $1 AND "
+                           "tile_key = $2 AND ended_at IS NULL",
+                           project.id, out.back().first);
+            if (!moved.empty())
+                tx.exec_params("INSERT INTO event (project_id, tile_key, kind, actor_id, payload) VALUES ($1, $2, "
+                               "'review_lapsed', $3, jsonb_build_object('from', 'in_review', 'seq', $4::bigint))",
+                               project.id, out.back().first, out.back().second, moved[0][0].as<std::int64_t>());
+        }
         tx.exec_params("INSERT INTO event (project_id, tile_key, kind, actor_id, payload) VALUES ($1, $2, "
                        "'lease_lapsed', $3, '{}')",
                        project.id, out.back().first, out.back().second);

@@ -8,6 +8,13 @@
 #include "store/queries.hpp"
 
 namespace tessera::store {
+namespace {
+
+// The channel every instance listens on (see edit_store.hpp).
+constexpr const char* tile_channel_name = "tessera_tile";
+
+}  // namespace
+
 namespace detail {
 
 QcFeatureRow qc_feature_from(const pqxx::row& row) {
@@ -126,7 +133,7 @@ void QcAccessImpl::record_delta(std::int64_t seq, const std::string& delta) {
 
 }  // namespace detail
 
-struct TileQcTransaction::Impl {
+struct TileTransaction::Impl {
     Database::Lease conn;
     pqxx::work tx;
     ProjectRecord project;
@@ -138,7 +145,7 @@ struct TileQcTransaction::Impl {
         : conn(db.acquire()), tx(conn->pq()), project(p), key(k), qc(tx, project, key) {}
 };
 
-TileQcTransaction::TileQcTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key)
+TileTransaction::TileTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key)
     : m_impl(std::make_unique<Impl>(db, project, tile_key)) {
     m_impl->tx.exec_prepared(q::tile_writer_lock, project.id, tile_key);
     auto r = m_impl->tx.exec_prepared(q::tile_by_key, project.id, tile_key);
@@ -155,14 +162,14 @@ TileQcTransaction::TileQcTransaction(Database& db, const ProjectRecord& project,
     }
 }
 
-TileQcTransaction::~TileQcTransaction() = default;
+TileTransaction::~TileTransaction() = default;
 
-const std::optional<TileRecord>& TileQcTransaction::tile() const { return m_impl->tile; }
+const std::optional<TileRecord>& TileTransaction::tile() const { return m_impl->tile; }
 
-QcAccess& TileQcTransaction::qc() { return m_impl->qc; }
+QcAccess& TileTransaction::qc() { return m_impl->qc; }
 
-bool TileQcTransaction::transition(const std::vector<std::string>& from, const std::string& to, int user_id,
-                                   const std::string& payload_json) {
+bool TileTransaction::transition(const std::vector<std::string>& from, const std::string& to,
+                                 const std::string& kind, int user_id, const std::string& payload_json) {
     std::vector<std::optional<std::string>> states(from.begin(), from.end());
     auto r = m_impl->tx.exec_params(
         "UPDATE tile SET state = $3::tile_state, updated_at = now() WHERE project_id = $1 AND key = $2 "
@@ -171,12 +178,94 @@ bool TileQcTransaction::transition(const std::vector<std::string>& from, const s
     if (r.empty()) return false;
     // Tile events without a change keep a null sequence number (the tile's sequence numbers its
     // changes); the payload says at which one it happened.
-    m_impl->tx.exec_prepared(q::event_append, m_impl->project.id, m_impl->key, nullptr, to, user_id, payload_json);
+    m_impl->tx.exec_params(
+        "INSERT INTO event (project_id, tile_key, kind, actor_id, payload) VALUES ($1, $2, $3, $4, "
+        "$5::jsonb || jsonb_build_object('seq', $6::bigint, 'from', $7::text))",
+        m_impl->project.id, m_impl->key, kind, user_id, payload_json, r[0][0].as<std::int64_t>(), m_impl->tile->state);
     m_impl->tile->state = to;
     return true;
 }
 
-void TileQcTransaction::commit() { m_impl->tx.commit(); }
+void TileTransaction::record(const std::string& kind, int user_id, const std::string& payload_json) {
+    m_impl->tx.exec_params("INSERT INTO event (project_id, tile_key, kind, actor_id, payload) VALUES ($1, $2, $3, $4, "
+                           "$5::jsonb)",
+                           m_impl->project.id, m_impl->key, kind, user_id, payload_json);
+}
+
+bool TileTransaction::edited_by(int user_id) {
+    return m_impl->tx
+        .exec_params1("SELECT EXISTS (SELECT 1 FROM feature_history WHERE project_id = $1 AND tile_key = $2 "
+                      "AND author_id = $3)",
+                      m_impl->project.id, m_impl->key, user_id)[0]
+        .as<bool>();
+}
+
+std::optional<LeaseRow> TileTransaction::lease() {
+    auto r = m_impl->tx.exec_params(
+        "SELECT l.user_id, u.username, l.kind, l.expires_at < now() FROM tile_lease l JOIN app_user u ON u.id = l.user_id "
+        "WHERE l.project_id = $1 AND l.tile_key = $2",
+        m_impl->project.id, m_impl->key);
+    if (r.empty() || r[0][3].as<bool>()) return std::nullopt;
+    return LeaseRow{r[0][0].as<int>(), r[0][1].as<std::string>(), r[0][2].as<std::string>(), false};
+}
+
+void TileTransaction::take_review_lease(int user_id, unsigned seconds) {
+    m_impl->tx.exec_params(
+        "INSERT INTO tile_lease (project_id, tile_key, user_id, expires_at, kind) "
+        "VALUES ($1, $2, $3, now() + make_interval(secs => $4), 'review') ON CONFLICT (project_id, tile_key) DO UPDATE "
+        "SET user_id = EXCLUDED.user_id, expires_at = EXCLUDED.expires_at, kind = 'review', claimed_at = now()",
+        m_impl->project.id, m_impl->key, user_id, static_cast<int>(seconds));
+    m_impl->tx.exec_params("SELECT pg_notify($1, $2)", tile_channel_name,
+                           std::to_string(m_impl->project.id) + " " + m_impl->key + " lease");
+}
+
+void TileTransaction::drop_lease() {
+    m_impl->tx.exec_params("DELETE FROM tile_lease WHERE project_id = $1 AND tile_key = $2", m_impl->project.id,
+                           m_impl->key);
+    m_impl->tx.exec_params("SELECT pg_notify($1, $2)", tile_channel_name,
+                           std::to_string(m_impl->project.id) + " " + m_impl->key + " lease");
+}
+
+std::optional<std::pair<std::int64_t, int>> TileTransaction::open_review() {
+    auto r = m_impl->tx.exec_params(
+        "SELECT id, reviewer_id FROM review WHERE project_id = $1 AND tile_key = $2 AND ended_at IS NULL "
+        "ORDER BY id DESC LIMIT 1",
+        m_impl->project.id, m_impl->key);
+    if (r.empty()) return std::nullopt;
+    return std::make_pair(r[0][0].as<std::int64_t>(), r[0][1].as<int>());
+}
+
+std::int64_t TileTransaction::start_review(int reviewer_id) {
+    return m_impl->tx
+        .exec_params1("INSERT INTO review (project_id, tile_key, reviewer_id, tile_seq) VALUES ($1, $2, $3, $4) "
+                      "RETURNING id",
+                      m_impl->project.id, m_impl->key, reviewer_id, m_impl->tile->seq)[0]
+        .as<std::int64_t>();
+}
+
+void TileTransaction::end_review(std::int64_t review_id, const std::string& outcome,
+                                 const std::vector<std::string>& reasons, const std::string& comment) {
+    std::vector<std::optional<std::string>> rs(reasons.begin(), reasons.end());
+    m_impl->tx.exec_params("UPDATE review SET ended_at = now(), outcome = $2, reasons = $3::text[], comment = $4 "
+                           "WHERE id = $1",
+                           review_id, outcome, detail::text_array(rs), comment);
+}
+
+void TileTransaction::add_comment(std::int64_t review_id, int author_id, const CommentRow& c) {
+    m_impl->tx.exec_params(
+        "INSERT INTO review_comment (review_id, project_id, tile_key, author_id, feature_id, x_cm, y_cm, reason, text) "
+        "VALUES ($1, $2, $3, $4, nullif($5, 0), $6, $7, $8, $9)",
+        review_id, m_impl->project.id, m_impl->key, author_id, c.feature_id, c.x_cm, c.y_cm, c.reason, c.text);
+}
+
+bool TileTransaction::holds_feature(std::int64_t id) {
+    return !m_impl->tx
+                .exec_params("SELECT 1 FROM feature WHERE id = $1 AND project_id = $2 AND tile_key = $3", id,
+                             m_impl->project.id, m_impl->key)
+                .empty();
+}
+
+void TileTransaction::commit() { m_impl->tx.commit(); }
 
 QcStore::TileIssues QcStore::issues(const ProjectRecord& project, const std::string& tile_key) {
     auto conn = m_db.acquire();

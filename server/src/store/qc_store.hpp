@@ -59,20 +59,56 @@ public:
     virtual void record_delta(std::int64_t seq, const std::string& delta) = 0;
 };
 
-// A whole-tile check: a transaction holding the tile's writer lock, so that the issues stored
-// are those of the tile as it is at the sequence number read.
-class TileQcTransaction {
+// One tile's lifecycle step (a whole-tile check, a submission, a review...): a transaction
+// holding the tile's writer lock, so that what it reads and writes is the tile as it is at the
+// sequence number read, and two steps on one tile never interleave, whatever the instance.
+struct LeaseRow {
+    int user_id = 0;
+    std::string username;
+    std::string kind;  // "edit" or "review"
+    bool lapsed = false;
+};
+
+struct CommentRow {
+    std::int64_t feature_id = 0;
+    std::int64_t x_cm = 0, y_cm = 0;
+    std::string reason;
+    std::string text;
+    std::string author;
+    std::int64_t at_ms = 0;
+};
+
+class TileTransaction {
 public:
-    TileQcTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key);
-    ~TileQcTransaction();
-    TileQcTransaction(const TileQcTransaction&) = delete;
-    TileQcTransaction& operator=(const TileQcTransaction&) = delete;
+    TileTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key);
+    ~TileTransaction();
+    TileTransaction(const TileTransaction&) = delete;
+    TileTransaction& operator=(const TileTransaction&) = delete;
 
     const std::optional<TileRecord>& tile() const;
     QcAccess& qc();
-    // Moves the tile to `to` if it is in one of `from`, recording the event; false when it was not.
-    bool transition(const std::vector<std::string>& from, const std::string& to, int user_id,
-                    const std::string& payload_json);
+    // Moves the tile to `to` if it is in one of `from`, recording the event `kind` (with the
+    // tile's sequence number in its payload); false when it was not.
+    bool transition(const std::vector<std::string>& from, const std::string& to, const std::string& kind,
+                    int user_id, const std::string& payload_json);
+    // An event without a transition (a refusal, for audit).
+    void record(const std::string& kind, int user_id, const std::string& payload_json);
+
+    // Whether this user wrote any version of any feature of the tile (four-eyes).
+    bool edited_by(int user_id);
+    // Who holds the tile's lease, if anyone (a lapsed lease counts as none).
+    std::optional<LeaseRow> lease();
+    // Takes the exclusive review lease for `user_id` (replacing any edit lease).
+    void take_review_lease(int user_id, unsigned seconds);
+    void drop_lease();
+    // The tile's open review (claimed, not ended): its id and reviewer.
+    std::optional<std::pair<std::int64_t, int>> open_review();
+    std::int64_t start_review(int reviewer_id);
+    void end_review(std::int64_t review_id, const std::string& outcome, const std::vector<std::string>& reasons,
+                    const std::string& comment);
+    void add_comment(std::int64_t review_id, int author_id, const CommentRow& comment);
+    // Whether a feature of this id is in the tile now.
+    bool holds_feature(std::int64_t id);
     void commit();
 
 private:

@@ -109,7 +109,7 @@ bool covers(const geo::RingsCm& rings, const geo::PointCm& p) {
 
 }  // namespace
 
-TileCheck check_whole_tile(const Checker& checker, store::TileQcTransaction& tx) {
+TileCheck check_whole_tile(const Checker& checker, store::TileTransaction& tx) {
     if (!tx.tile()) throw std::logic_error("checking a tile that does not exist");
     return check_whole_tile(checker, tx.qc(), *tiles::parse_key(tx.tile()->key), tx.tile()->seq);
 }

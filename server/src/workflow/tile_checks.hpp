@@ -33,7 +33,7 @@ struct TileCheck {
 };
 
 // Checks the whole tile of `tx` (which holds its writer lock) and stores the issues.
-TileCheck check_whole_tile(const Checker& checker, store::TileQcTransaction& tx);
+TileCheck check_whole_tile(const Checker& checker, store::TileTransaction& tx);
 // The same through the access of any transaction that holds the tile's writer lock, at `seq`.
 TileCheck check_whole_tile(const Checker& checker, store::QcAccess& access, const tiles::TileKey& key,
                            std::int64_t seq);
