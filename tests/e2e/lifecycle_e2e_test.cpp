@@ -4,6 +4,8 @@
 
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "e2e/editor.hpp"
 #include "e2e/fixture.hpp"
 
@@ -284,4 +286,72 @@ TEST_F(LapsingReviewE2e, ALapsedReviewGoesBackToTheQueueWithANotice) {
     pqxx::work tx(c);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM event WHERE kind = 'review_lapsed'")[0].as<int>(), 1);
     EXPECT_EQ(tx.exec1("SELECT outcome FROM review")[0].as<std::string>(), "lapsed");
+}
+
+TEST_F(LifecycleE2e, ContributorsSeeWhatBecameOfTheirWorkAndControllersTheirQueue) {
+    Editor lea(port(), token()), marc(port(), as("marc"));
+    const auto snap = lea.open();
+    marc.open();
+    const auto& field = find(snap, "CS2.2.1", "US1.1");
+    ASSERT_TRUE(lea.send("w-1", {set_class(field, "CS2.2.1", "US6.3")}).has_ack());
+    ASSERT_TRUE(lea.request(tile_message(v1::ClientMessage::kSubmitTile)).has_qc_report());
+    const auto get = [&](const std::string& who, const std::string& path) {
+        auto r = http_request(port(), "GET", path, "", bearer(who == "lea" ? token() : as(who)));
+        return std::make_pair(r.status, r.status == 200 ? nlohmann::json::parse(r.body) : nlohmann::json());
+    };
+    // The controller's queue has the tile; the contributor has no queue.
+    auto [qs, queue] = get("marc", "/api/v1/review-queue");
+    ASSERT_EQ(qs, 200);
+    ASSERT_EQ(queue["tiles"].size(), 1u) << queue.dump();
+    EXPECT_EQ(queue["tiles"][0]["tile"], tile);
+    EXPECT_EQ(queue["tiles"][0]["submitted_by"], "lea");
+    EXPECT_EQ(get("lea", "/api/v1/review-queue").first, 403);
+
+    ASSERT_TRUE(marc.request(tile_message(v1::ClientMessage::kClaimReview)).has_tile_state());
+    ASSERT_TRUE(marc.request(reject({v1::REJECT_REASON_WRONG_CLASS, v1::REJECT_REASON_INCOMPLETE}, field.id(), 88080000,
+                                    684080000))
+                    .has_tile_state());
+    auto [ws, work] = get("lea", "/api/v1/my-work");
+    ASSERT_EQ(ws, 200);
+    ASSERT_EQ(work["tiles"].size(), 1u) << work.dump();
+    const auto& mine = work["tiles"][0];
+    EXPECT_EQ(mine["tile"], tile);
+    EXPECT_EQ(mine["state"], "rejected");
+    EXPECT_EQ(mine["change_sets"], 1);
+    EXPECT_EQ(mine["last_review"]["outcome"], "rejected");
+    EXPECT_EQ(mine["last_review"]["reviewer"], "marc");
+    EXPECT_EQ(mine["last_review"]["reasons"], (nlohmann::json{"wrong_class", "incomplete"}));
+    ASSERT_EQ(mine["last_review"]["comments"].size(), 1u);
+    EXPECT_EQ(mine["last_review"]["comments"][0]["feature"], field.id());
+    EXPECT_DOUBLE_EQ(mine["last_review"]["comments"][0]["x"].get<double>(), 880800.0);
+    auto [rs, reviews] = get("lea", "/api/v1/reviews?tile=0880_6840");
+    ASSERT_EQ(rs, 200);
+    EXPECT_EQ(reviews["reviews"].size(), 1u);
+    EXPECT_EQ(get("lea", "/api/v1/reviews").first, 400);
+    EXPECT_EQ(get("lea", "/api/v1/reviews?tile=0990_6990").first, 404);
+
+    // The prediction as imported, the changed feature marked.
+    auto [ps, prediction] = get("marc", "/api/v1/prediction?tile=0880_6840");
+    ASSERT_EQ(ps, 200);
+    ASSERT_EQ(prediction["features"].size(), static_cast<std::size_t>(snap.features_size()));
+    int changed = 0;
+    for (const auto& f : prediction["features"]) {
+        if (f["changed"].get<bool>()) {
+            ++changed;
+            EXPECT_EQ(f["id"], field.id());
+            EXPECT_EQ(f["code_us"], "US1.1");  // what the model said
+        }
+    }
+    EXPECT_EQ(changed, 1);
+
+    // Next tile: the tiles open for editing (the rejected one is open again), best score first.
+    auto [ns, next] = get("lea", "/api/v1/next-tile?limit=10");
+    ASSERT_EQ(ns, 200);
+    ASSERT_EQ(next["tiles"].size(), 4u) << next.dump();
+    double last = 1e9;
+    for (const auto& t : next["tiles"]) {
+        EXPECT_LE(t["score"].get<double>(), last);
+        last = t["score"].get<double>();
+    }
+    EXPECT_EQ(get("lea", "/api/v1/next-tile?limit=x").first, 400);
 }

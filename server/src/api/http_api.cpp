@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/http_workflow.hpp"
 #include "core/log.hpp"
 #include "store/migrations.hpp"
 
@@ -14,13 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-HttpResponse json_response(int status, const json& body, const std::string& route) {
-    HttpResponse r;
-    r.status = status;
-    r.body = body.dump();
-    r.route = route;
-    return r;
-}
 
 json user_json(const auth::Principal& p) {
     return {{"id", p.user_id},
@@ -29,14 +23,6 @@ json user_json(const auth::Principal& p) {
             {"role", std::string(auth::role_name(p.role))}};
 }
 
-std::string iso_time(std::int64_t ms) {
-    std::time_t t = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 std::string cookie_header(const Services& s, const std::string& value, long max_age) {
     std::string c = std::string(session_cookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
@@ -321,6 +307,7 @@ HttpResponse route(Services& s, const HttpRequest& req) {
         if (path == "/api/v1/tiles") return tiles_in_bbox(s, req);
         if (path == "/api/v1/conflicts") return conflicts(s, req, *principal);
         if (path == "/api/v1/qc") return qc_report(s, req);
+        if (auto r = workflow_http(s, req, *principal, path)) return *r;
         return error_response(ErrorKind::not_found, "no such API endpoint: " + path.substr(0, 100), "api");
     }
     if (!get) return error_response(ErrorKind::invalid_argument, req.method + " is not supported here", "static");
@@ -329,6 +316,23 @@ HttpResponse route(Services& s, const HttpRequest& req) {
 }
 
 }  // namespace
+
+HttpResponse json_response(int status, const json& body, const std::string& route) {
+    HttpResponse r;
+    r.status = status;
+    r.body = body.dump();
+    r.route = route;
+    return r;
+}
+
+std::string iso_time(std::int64_t ms) {
+    std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
 
 HttpResponse error_response(ErrorKind kind, const std::string& message, const std::string& route_name) {
     const auto& w = wire(kind);

@@ -7,6 +7,8 @@
 #include <optional>
 #include <variant>
 
+#include <nlohmann/json.hpp>
+
 #include "api/errors.hpp"
 #include "api/http_types.hpp"
 #include "api/services.hpp"
@@ -20,5 +22,8 @@ HttpResponse handle_http(Services& services, const HttpRequest& request);
 std::variant<auth::Principal, HttpResponse> check_upgrade(Services& services, const HttpRequest& request);
 
 HttpResponse error_response(ErrorKind kind, const std::string& message, const std::string& route);
+HttpResponse json_response(int status, const nlohmann::json& body, const std::string& route);
+// "2026-11-21T15:04:05Z"
+std::string iso_time(std::int64_t ms);
 
 }  // namespace tessera::api

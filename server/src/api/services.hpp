@@ -16,6 +16,7 @@
 #include "store/edit_store.hpp"
 #include "store/projects.hpp"
 #include "store/qc_store.hpp"
+#include "store/workflow_store.hpp"
 #include "tiles/grid.hpp"
 
 namespace tessera::api {
@@ -35,6 +36,7 @@ struct Services {
     LeaseCache& leases;
     const qc::Rules& qc_rules;
     store::QcStore& qc;
+    store::WorkflowStore& workflow;
     unsigned lease_seconds = 1800;
 };
 

@@ -1,0 +1,23 @@
+#pragma once
+
+// The workflow over HTTP (JSON): a contributor's work and what became of it, a tile's reviews
+// with their pinned comments, the model's prediction of a tile (to compare with the
+// correction), the review queue and the next tiles to work on by priority.
+//   GET /api/v1/my-work
+//   GET /api/v1/reviews?tile=KEY
+//   GET /api/v1/prediction?tile=KEY
+//   GET /api/v1/review-queue            (controllers and leads)
+//   GET /api/v1/next-tile[?limit=N]
+
+#include <optional>
+
+#include "api/http_types.hpp"
+#include "api/services.hpp"
+
+namespace tessera::api {
+
+// The answer when `path` is one of the routes above, else nullopt.
+std::optional<HttpResponse> workflow_http(Services& services, const HttpRequest& request, const auth::Principal& who,
+                                          const std::string& path);
+
+}  // namespace tessera::api
