@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/http_accounts.hpp"
 #include "api/http_workflow.hpp"
 #include "core/log.hpp"
 #include "store/migrations.hpp"
@@ -300,6 +301,7 @@ HttpResponse route(Services& s, const HttpRequest& req) {
             return error_response(ErrorKind::unauthenticated,
                                   "log in first: no valid session (cookie or Bearer token)", "api");
         }
+        if (auto r = accounts_http(s, req, *principal, path)) return *r;
         if (!get) return error_response(ErrorKind::invalid_argument, req.method + " " + path + " is not supported", "api");
         if (path == "/api/v1/me") return json_response(200, {{"user", user_json(*principal)}}, "me");
         if (path == "/api/v1/project") return json_response(200, project_json(s), "project");

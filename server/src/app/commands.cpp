@@ -104,6 +104,15 @@ int cmd_serve(const std::vector<std::string>& args) {
     store::Listener listener(
         config.database_url, store::tile_channel,
         [&](const std::string& payload) {
+            // "revoked session <id>" / "revoked user <id>": an account change or a logout.
+            if (payload.rfind("revoked ", 0) == 0) {
+                std::istringstream in(payload.substr(8));
+                std::string what;
+                std::int64_t id = 0;
+                in >> what >> id;
+                server.revoke(what == "session" ? id : -1, what == "user" ? static_cast<int>(id) : -1);
+                return;
+            }
             if (payload.rfind(prefix, 0) != 0) return;
             std::istringstream in(payload.substr(prefix.size()));
             std::string tile, what;
@@ -159,24 +168,61 @@ int cmd_user(const std::vector<std::string>& args) {
                                                {"name", true, "display name"},
                                                {"replace", false, "change the user if it exists"}});
     Args a(args, specs);
-    if (print_help(a, "tessera user add USERNAME --role ROLE (--password P | --password-stdin) [--name NAME]",
-                   "Creates an account. Passwords are stored as Argon2id hashes.", specs))
+    if (print_help(a,
+                   "tessera user add USERNAME --role ROLE (--password P | --password-stdin) [--name NAME]\n"
+                   "       tessera user disable|enable USERNAME\n"
+                   "       tessera user role USERNAME --role ROLE\n"
+                   "       tessera user password USERNAME (--password P | --password-stdin)\n"
+                   "       tessera user list",
+                   "Manages accounts. Passwords are stored as Argon2id hashes. Disabling an account, changing\n"
+                   "its role or its password ends its sessions and closes its open connections.",
+                   specs))
         return 0;
     const auto& pos = a.positionals();
-    if (pos.size() != 2 || pos[0] != "add") throw UsageError("expected: tessera user add USERNAME --role ROLE ...");
-    if (!a.has("role")) throw UsageError("--role is required (contributor, controller, lead or admin)");
-    std::string password;
-    if (a.has("password-stdin")) {
-        std::getline(std::cin, password);
-    } else if (auto p = a.get("password")) {
-        password = *p;
-    } else {
-        throw UsageError("give --password or --password-stdin");
-    }
     const auto config = load_config(a);
     store::Database db(config.database_url, 1);
     store::AccountStore accounts(db);
     auth::AuthService auth(accounts, config.session_hours);
+    auto read_password = [&] {
+        std::string password;
+        if (a.has("password-stdin")) {
+            std::getline(std::cin, password);
+        } else if (auto p = a.get("password")) {
+            password = *p;
+        } else {
+            throw UsageError("give --password or --password-stdin");
+        }
+        return password;
+    };
+    if (pos.size() == 1 && pos[0] == "list") {
+        for (const auto& u : accounts.users())
+            std::cout << u.username << "\t" << u.role << (u.disabled ? "\tdisabled" : "") << "\n";
+        return 0;
+    }
+    if (pos.size() == 2 && pos[0] != "add") {
+        try {
+            bool found = false;
+            if (pos[0] == "disable" || pos[0] == "enable") {
+                found = accounts.set_disabled(pos[1], pos[0] == "disable", std::nullopt);
+            } else if (pos[0] == "role") {
+                if (!a.has("role") || !auth::parse_role(*a.get("role")))
+                    throw UsageError("--role must be contributor, controller, lead or admin");
+                found = accounts.set_role(pos[1], *a.get("role"), std::nullopt);
+            } else if (pos[0] == "password") {
+                found = auth.set_password(pos[1], read_password(), std::nullopt);
+            } else {
+                throw UsageError("unknown user command '" + pos[0] + "' (add, disable, enable, role, password, list)");
+            }
+            if (!found) throw std::runtime_error("no user '" + pos[1] + "'");
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(e.what());
+        }
+        std::cout << "user " << pos[1] << ": " << pos[0] << " done\n";
+        return 0;
+    }
+    if (pos.size() != 2 || pos[0] != "add") throw UsageError("expected: tessera user add USERNAME --role ROLE ...");
+    if (!a.has("role")) throw UsageError("--role is required (contributor, controller, lead or admin)");
+    const auto password = read_password();
     try {
         auto user = auth.add_user(pos[1], a.get_or("name", pos[1]), *a.get("role"), password, a.has("replace"));
         std::cout << "user " << user.username << " (" << user.role << ") ready\n";

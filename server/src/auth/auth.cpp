@@ -109,6 +109,20 @@ bool AuthService::logout(std::string_view token) {
     return m_accounts.revoke_session(token_hash_hex(token));
 }
 
+namespace {
+
+void check_password(std::string_view password) {
+    if (password.size() < 8) throw std::invalid_argument("password must have at least 8 characters");
+    if (password.size() > 1024) throw std::invalid_argument("password must have at most 1024 characters");
+}
+
+}  // namespace
+
+bool AuthService::set_password(const std::string& username, std::string_view password, std::optional<int> actor_id) {
+    check_password(password);
+    return m_accounts.set_password(username, hash_password(password), actor_id);
+}
+
 store::UserRecord AuthService::add_user(const std::string& username, const std::string& display_name,
                                         std::string_view role, std::string_view password, bool replace) {
     if (username.size() < 2 || username.size() > 63) {
@@ -125,8 +139,7 @@ store::UserRecord AuthService::add_user(const std::string& username, const std::
         throw std::invalid_argument("unknown role '" + std::string(role) +
                                     "': expected contributor, controller, lead or admin");
     }
-    if (password.size() < 8) throw std::invalid_argument("password must have at least 8 characters");
-    if (password.size() > 1024) throw std::invalid_argument("password must have at most 1024 characters");
+    check_password(password);
     return m_accounts.add_user(username, display_name.empty() ? username : display_name, std::string(role),
                                hash_password(password), replace);
 }

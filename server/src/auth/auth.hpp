@@ -52,6 +52,9 @@ public:
     // a clear message on a bad name, role or password.
     store::UserRecord add_user(const std::string& username, const std::string& display_name, std::string_view role,
                                std::string_view password, bool replace);
+    // Checks the password's length as add_user does (std::invalid_argument), hashes it, stores
+    // it and ends the account's sessions. False when there is no such user.
+    bool set_password(const std::string& username, std::string_view password, std::optional<int> actor_id);
 
 private:
     store::AccountStore& m_accounts;

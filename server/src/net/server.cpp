@@ -2,6 +2,7 @@
 
 #include "net/server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -28,12 +29,16 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+class WsSession;
+
 // Shared state of the server that sessions need.
 struct Shared {
     api::Services& services;
     asio::thread_pool workers;
     std::mutex mutex;
     std::map<int, std::size_t> connections_per_user;
+    // Open WebSockets, to close those of a revoked session or account.
+    std::vector<std::weak_ptr<WsSession>> sockets;
 
     Shared(api::Services& s) : services(s), workers(std::max(2u, s.config.db_connections)) {}
 
@@ -106,7 +111,26 @@ public:
         return out;
     }
 
+    // Closes the connection (policy violation, "session revoked") when it was opened with this
+    // session or by this user; any thread.
+    void revoke_if(std::int64_t session_id, int user_id) {
+        if (m_conn.principal.session_id != session_id && m_conn.principal.user_id != user_id) return;
+        asio::post(m_ws.get_executor(), [self = shared_from_this()] {
+            if (self->m_closing) return;
+            core::log_info("ws user=", self->m_conn.principal.username, ": session revoked, closing");
+            self->m_close_reason = "session revoked";
+            self->m_closing = true;
+            if (!self->m_writing) self->do_close();
+        });
+    }
+
     void run(http::request<http::string_body> req) {
+        {
+            std::lock_guard lock(m_shared.mutex);
+            auto& list = m_shared.sockets;
+            list.erase(std::remove_if(list.begin(), list.end(), [](const auto& w) { return w.expired(); }), list.end());
+            list.push_back(weak_from_this());
+        }
         m_conn.viewer = std::static_pointer_cast<api::Viewer>(shared_from_this());
         m_shared.services.metrics.ws_connections_open++;
         m_shared.services.metrics.ws_connections_total++;
@@ -500,6 +524,16 @@ void Server::every_ms(unsigned ms, std::function<void()> work) {
     m_impl->timers.push_back(tick);
     timer->expires_after(std::chrono::milliseconds(ms));
     timer->async_wait(*tick);
+}
+
+void Server::revoke(std::int64_t session_id, int user_id) {
+    std::vector<std::shared_ptr<WsSession>> open;
+    {
+        std::lock_guard lock(m_impl->shared.mutex);
+        for (const auto& w : m_impl->shared.sockets)
+            if (auto s = w.lock()) open.push_back(std::move(s));
+    }
+    for (const auto& s : open) s->revoke_if(session_id, user_id);
 }
 
 void Server::stop() {

@@ -29,6 +29,8 @@ public:
     void post_work(std::function<void()> work);
     // Runs `work` on the worker pool every `seconds` while the server runs.
     void every(unsigned seconds, std::function<void()> work);
+    // Closes the WebSockets opened with this session, or by this user (0 / -1: none).
+    void revoke(std::int64_t session_id, int user_id);
     // Runs `work` on an I/O thread every `ms` milliseconds (it must not block).
     void every_ms(unsigned ms, std::function<void()> work);
 

@@ -89,9 +89,61 @@ bool AccountStore::revoke_session(const std::string& token_hash_hex) {
     if (!r.empty()) {
         tx.exec_prepared(q::event_append, nullptr, nullptr, nullptr, "logout", nullptr,
                          "{\"session\": " + r[0][0].as<std::string>() + "}");
+        // Every instance closes the sockets opened with this session.
+        tx.exec_params("SELECT pg_notify('tessera_tile', $1)", "revoked session " + r[0][0].as<std::string>());
     }
     tx.commit();
     return !r.empty();
+}
+
+namespace {
+
+// Applies `sql` ($1 = username, $2 = value) to one account, revokes its sessions, records the
+// event and announces the revocation.
+bool change_account(Database& db, const std::string& sql, const std::string& username, const std::string& value,
+                    const std::string& kind, const std::string& detail, std::optional<int> actor_id) {
+    auto conn = db.acquire();
+    pqxx::work tx(conn->pq());
+    auto r = tx.exec_params(sql, username, value);
+    if (r.empty()) return false;
+    const auto id = r[0][0].as<int>();
+    tx.exec_params("UPDATE session SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL", id);
+    const std::string payload = "{\"user\": " + std::to_string(id) + (detail.empty() ? "" : ", " + detail) + "}";
+    if (actor_id) {
+        tx.exec_prepared(q::event_append, nullptr, nullptr, nullptr, kind, *actor_id, payload);
+    } else {
+        tx.exec_prepared(q::event_append, nullptr, nullptr, nullptr, kind, nullptr, payload);
+    }
+    tx.exec_params("SELECT pg_notify('tessera_tile', $1)", "revoked user " + std::to_string(id));
+    tx.commit();
+    return true;
+}
+
+}  // namespace
+
+bool AccountStore::set_disabled(const std::string& username, bool disabled, std::optional<int> actor_id) {
+    return change_account(m_db, "UPDATE app_user SET disabled = $2::boolean WHERE username = $1 RETURNING id", username,
+                          disabled ? "true" : "false", disabled ? "user_disabled" : "user_enabled", "", actor_id);
+}
+
+bool AccountStore::set_role(const std::string& username, const std::string& role, std::optional<int> actor_id) {
+    return change_account(m_db, "UPDATE app_user SET role = $2::user_role WHERE username = $1 RETURNING id", username,
+                          role, "user_role_changed", "\"role\": \"" + role + "\"", actor_id);
+}
+
+bool AccountStore::set_password(const std::string& username, const std::string& password_hash,
+                                std::optional<int> actor_id) {
+    return change_account(m_db, "UPDATE app_user SET password_hash = $2 WHERE username = $1 RETURNING id", username,
+                          password_hash, "user_password_changed", "", actor_id);
+}
+
+std::vector<UserRecord> AccountStore::users() {
+    auto conn = m_db.acquire();
+    pqxx::read_transaction tx(conn->pq());
+    std::vector<UserRecord> out;
+    for (const auto& row : tx.exec("SELECT id, username, display_name, role::text, '', disabled FROM app_user ORDER BY username"))
+        out.push_back(user_from(row));
+    return out;
 }
 
 void AccountStore::append_event(const std::string& kind, std::optional<int> actor_id, const std::string& payload_json) {

@@ -4,6 +4,7 @@
 // Thread-safe (each call takes a pooled connection).
 
 #include <optional>
+#include <vector>
 #include <string>
 
 #include "store/database.hpp"
@@ -33,6 +34,15 @@ public:
     bool revoke_session(const std::string& token_hash_hex);
 
     void append_event(const std::string& kind, std::optional<int> actor_id, const std::string& payload_json);
+
+    // Account changes by `actor_id` (null: the command line), each recorded as an event.
+    // Disabling an account, changing its role or its password revokes its sessions and announces
+    // it ("revoked user <id>" on the tile channel) so that every instance closes its sockets.
+    // False when there is no such user.
+    bool set_disabled(const std::string& username, bool disabled, std::optional<int> actor_id);
+    bool set_role(const std::string& username, const std::string& role, std::optional<int> actor_id);
+    bool set_password(const std::string& username, const std::string& password_hash, std::optional<int> actor_id);
+    std::vector<UserRecord> users();
 
 private:
     Database& m_db;
