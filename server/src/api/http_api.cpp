@@ -1,5 +1,6 @@
 #include "api/http_api.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <stdexcept>
@@ -96,7 +97,7 @@ json nomenclature_json(const core::Nomenclature& n) {
     return {{"cs", codes(n.cs())}, {"us", codes(n.us())}};
 }
 
-HttpResponse tiles_in_bbox(Services& s, const HttpRequest& req) {
+HttpResponse tiles_in_bbox(Services& s, const HttpRequest& req, const auth::Principal& who) {
     const std::string route = "tiles";
     auto bbox = query_param(req.target, "bbox");
     if (!bbox) return error_response(ErrorKind::invalid_argument, "bbox=minx,miny,maxx,maxy is required", route);
@@ -136,7 +137,12 @@ HttpResponse tiles_in_bbox(Services& s, const HttpRequest& req) {
                               route);
     }
     json tiles = json::array();
-    for (const auto& t : s.projects.tiles_in(s.project, box, s.config.limits.max_bbox_tiles)) {
+    auto found = s.projects.tiles_in(s.project, box, s.config.limits.max_bbox_tiles);
+    std::vector<std::string> keys;
+    for (const auto& t : found) keys.push_back(t.key);
+    const auto shown = visible_tiles(s, who, keys);
+    for (const auto& t : found) {
+        if (shown.size() != keys.size() && std::find(shown.begin(), shown.end(), t.key) == shown.end()) continue;
         json j = {{"key", t.key},     {"x", t.x_km * 1000},   {"y", t.y_km * 1000},
                   {"size", s.grid.size_m()}, {"state", t.state}, {"seq", t.seq},
                   {"features", t.feature_count}, {"qc_blocking", t.qc_blocking}, {"qc_warnings", t.qc_warnings}};
@@ -147,7 +153,7 @@ HttpResponse tiles_in_bbox(Services& s, const HttpRequest& req) {
 }
 
 // A tile's stored quality-control issues (kept current by every change set and whole-tile check).
-HttpResponse qc_report(Services& s, const HttpRequest& req) {
+HttpResponse qc_report(Services& s, const HttpRequest& req, const auth::Principal& who) {
     const std::string route = "qc";
     const auto tile = query_param(req.target, "tile");
     if (!tile) return error_response(ErrorKind::invalid_argument, "tile=KEY is required", route);
@@ -156,6 +162,8 @@ HttpResponse qc_report(Services& s, const HttpRequest& req) {
     if (!key || !s.grid.aligned(*key)) return error_response(ErrorKind::invalid_argument, "tile: " + why, route);
     if (!s.projects.tile(s.project, key->str()))
         return error_response(ErrorKind::not_found, "tile " + key->str() + " does not exist", route);
+    if (visible_tiles(s, who, {key->str()}).empty())
+        return error_response(ErrorKind::forbidden, "tile " + key->str() + " is outside your zones", route);
     const auto report = s.qc.issues(s.project, key->str());
     json issues = json::array();
     for (const auto& i : report.issues)
@@ -306,9 +314,9 @@ HttpResponse route(Services& s, const HttpRequest& req) {
         if (path == "/api/v1/me") return json_response(200, {{"user", user_json(*principal)}}, "me");
         if (path == "/api/v1/project") return json_response(200, project_json(s), "project");
         if (path == "/api/v1/nomenclature") return json_response(200, nomenclature_json(s.nomenclature), "nomenclature");
-        if (path == "/api/v1/tiles") return tiles_in_bbox(s, req);
+        if (path == "/api/v1/tiles") return tiles_in_bbox(s, req, *principal);
         if (path == "/api/v1/conflicts") return conflicts(s, req, *principal);
-        if (path == "/api/v1/qc") return qc_report(s, req);
+        if (path == "/api/v1/qc") return qc_report(s, req, *principal);
         if (auto r = workflow_http(s, req, *principal, path)) return *r;
         return error_response(ErrorKind::not_found, "no such API endpoint: " + path.substr(0, 100), "api");
     }

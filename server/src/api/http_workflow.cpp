@@ -1,5 +1,7 @@
 #include "api/http_workflow.hpp"
 
+#include <algorithm>
+
 #include "api/http_api.hpp"
 #include "geo/wkb.hpp"
 
@@ -26,8 +28,8 @@ json review_json(const store::ReviewRecord& r) {
     return j;
 }
 
-std::optional<std::string> tile_param(Services& s, const HttpRequest& req, HttpResponse& error,
-                                      const std::string& route) {
+std::optional<std::string> tile_param(Services& s, const HttpRequest& req, const auth::Principal& who,
+                                      HttpResponse& error, const std::string& route) {
     auto tile = query_param(req.target, "tile");
     if (!tile) {
         error = error_response(ErrorKind::invalid_argument, "tile=KEY is required", route);
@@ -41,6 +43,10 @@ std::optional<std::string> tile_param(Services& s, const HttpRequest& req, HttpR
     }
     if (!s.projects.tile(s.project, key->str())) {
         error = error_response(ErrorKind::not_found, "tile " + key->str() + " does not exist", route);
+        return std::nullopt;
+    }
+    if (visible_tiles(s, who, {key->str()}).empty()) {
+        error = error_response(ErrorKind::forbidden, "tile " + key->str() + " is outside your zones", route);
         return std::nullopt;
     }
     return key->str();
@@ -63,6 +69,19 @@ json rings_json(const std::string& wkb) {
 
 std::optional<HttpResponse> workflow_http(Services& s, const HttpRequest& req, const auth::Principal& who,
                                           const std::string& path) {
+    if (path == "/api/v1/zones") {
+        // Leads see every zone and its members; others the zones they are assigned to.
+        const bool lead = who.role == auth::Role::lead || who.role == auth::Role::admin;
+        json list = json::array();
+        for (const auto& z : s.zones.zones(s.project)) {
+            const bool mine = std::find(z.members.begin(), z.members.end(), who.username) != z.members.end();
+            if (!lead && !mine) continue;
+            json j = {{"name", z.name}, {"kind", z.kind}, {"codes", z.codes}, {"tiles", z.tiles}, {"boost", z.boost}};
+            if (lead) j["members"] = z.members;
+            list.push_back(std::move(j));
+        }
+        return json_response(200, {{"zones", list}}, "zones");
+    }
     if (path == "/api/v1/my-work") {
         json tiles = json::array();
         for (const auto& w : s.workflow.my_work(s.project, who.user_id, 500)) {
@@ -76,7 +95,7 @@ std::optional<HttpResponse> workflow_http(Services& s, const HttpRequest& req, c
     }
     if (path == "/api/v1/reviews") {
         HttpResponse error;
-        auto tile = tile_param(s, req, error, "reviews");
+        auto tile = tile_param(s, req, who, error, "reviews");
         if (!tile) return error;
         json list = json::array();
         for (const auto& r : s.workflow.reviews(s.project, *tile, 50)) list.push_back(review_json(r));
@@ -84,7 +103,7 @@ std::optional<HttpResponse> workflow_http(Services& s, const HttpRequest& req, c
     }
     if (path == "/api/v1/prediction") {
         HttpResponse error;
-        auto tile = tile_param(s, req, error, "prediction");
+        auto tile = tile_param(s, req, who, error, "prediction");
         if (!tile) return error;
         json features = json::array();
         for (const auto& f : s.workflow.prediction(s.project, *tile)) {

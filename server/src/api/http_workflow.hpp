@@ -8,6 +8,7 @@
 //   GET /api/v1/prediction?tile=KEY
 //   GET /api/v1/review-queue            (controllers and leads)
 //   GET /api/v1/next-tile[?limit=N]
+//   GET /api/v1/zones                   (leads: all, with members; others: their own)
 
 #include <optional>
 

@@ -17,6 +17,7 @@
 #include "store/projects.hpp"
 #include "store/qc_store.hpp"
 #include "store/workflow_store.hpp"
+#include "store/zone_store.hpp"
 #include "tiles/grid.hpp"
 
 namespace tessera::api {
@@ -37,7 +38,16 @@ struct Services {
     const qc::Rules& qc_rules;
     store::QcStore& qc;
     store::WorkflowStore& workflow;
+    store::ZoneStore& zones;
     unsigned lease_seconds = 1800;
 };
+
+// Zones scope what contributors and controllers see and touch (SPEC §2): of `keys`, those this
+// user may use (every key for leads, administrators and users without zones).
+inline std::vector<std::string> visible_tiles(Services& s, const auth::Principal& who,
+                                              const std::vector<std::string>& keys) {
+    if (who.role == auth::Role::lead || who.role == auth::Role::admin || keys.empty()) return keys;
+    return s.zones.allowed(s.project, who.user_id, keys);
+}
 
 }  // namespace tessera::api

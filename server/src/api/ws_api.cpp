@@ -1,5 +1,6 @@
 #include "api/ws_api.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "api/codec.hpp"
@@ -118,6 +119,28 @@ void subscribe(Services& s, WsConnection& c, const v1::ClientMessage& in, WsOutc
                 return;
             }
             keys.push_back(*key);
+        }
+    }
+    // Zones: a bounding box keeps the tiles the user may see; a key outside them is refused.
+    {
+        std::vector<std::string> asked;
+        for (const auto& k : keys) asked.push_back(k.str());
+        const auto ok = visible_tiles(s, c.principal, asked);
+        if (ok.size() != asked.size()) {
+            if (sub.has_bbox()) {
+                std::vector<tiles::TileKey> kept;
+                for (const auto& k : keys)
+                    if (std::find(ok.begin(), ok.end(), k.str()) != ok.end()) kept.push_back(k);
+                keys = std::move(kept);
+            } else {
+                for (std::size_t i = 0; i < asked.size(); ++i) {
+                    if (std::find(ok.begin(), ok.end(), asked[i]) != ok.end()) continue;
+                    out.frames.push_back(encode_error(id, ErrorKind::forbidden,
+                                                      "tile " + asked[i] + " is outside your zones",
+                                                      "subscribe.tile_keys[" + std::to_string(i) + "]"));
+                    return;
+                }
+            }
         }
     }
     // Snapshots first, so that an unknown key refuses the whole request before anything is sent.

@@ -93,9 +93,10 @@ int cmd_serve(const std::vector<std::string>& args) {
     const auto qc_rules = load_qc_rules(config);
     store::QcStore qc(db);
     store::WorkflowStore workflow(db);
+    store::ZoneStore zones(db);
     api::Services services{config,   db,    projects, accounts, auth,     metrics,          core::Nomenclature::builtin(),
                            *project, tiles::Grid(project->tile_size_m), edits, hub, leases, qc_rules, qc,
-                           workflow, config.lease_idle_s};
+                           workflow, zones,   config.lease_idle_s};
     services_ptr = &services;
     net::Server server(services);
     server_ptr = &server;

@@ -19,6 +19,8 @@ int cmd_project(const std::vector<std::string>& args);
 int cmd_ingest(const std::vector<std::string>& args);
 int cmd_demo(const std::vector<std::string>& args);
 int cmd_qc(const std::vector<std::string>& args);
+int cmd_territory(const std::vector<std::string>& args);
+int cmd_zone(const std::vector<std::string>& args);
 
 // --config and every configuration setting as an option.
 std::vector<OptionSpec> config_options();

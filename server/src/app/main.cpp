@@ -22,6 +22,8 @@ const std::map<std::string, std::pair<Command, std::string>>& commands() {
         {"user", {cmd_user, "manage accounts (user add)"}},
         {"project", {cmd_project, "create a project or change its settings (project create)"}},
         {"ingest", {cmd_ingest, "load AI predictions into a project's tiles (ingest vector)"}},
+        {"territory", {cmd_territory, "load the project's communes, EPCI and départements (territory load)"}},
+        {"zone", {cmd_zone, "define zones and assign people to them (zone define, assign, list)"}},
         {"qc", {cmd_qc, "run the quality controls over tiles and write a report (GeoJSON, summary)"}},
         {"demo", {cmd_demo, "generate the demo territory, predictions and imagery (demo generate)"}},
     };

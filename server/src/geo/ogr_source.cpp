@@ -56,6 +56,7 @@ struct VectorSource::Impl {
     OGRCoordinateTransformationH transform = nullptr;
     std::string source_crs;
     int cs_index = -1, us_index = -1, confidence_index = -1;
+    std::vector<int> extra_index;
 
     ~Impl() {
         if (transform) OCTDestroyCoordinateTransformation(transform);
@@ -102,6 +103,7 @@ VectorSource::VectorSource(const std::filesystem::path& path, const std::string&
     d.cs_index = field_index(fields.cs, "the land cover (CS)");
     d.us_index = field_index(fields.us, "the land use (US)");
     if (!fields.confidence.empty()) d.confidence_index = field_index(fields.confidence, "the confidence");
+    for (const auto& name : fields.extra) d.extra_index.push_back(field_index(name, "a requested field"));
 
     OGRSpatialReferenceH source = OGR_L_GetSpatialRef(d.layer);
     if (!source) throw InputError(here + ": the layer has no CRS; assign one (e.g. ogr2ogr -a_srs EPSG:2154)");
@@ -175,6 +177,8 @@ bool VectorSource::next(VectorFeature& out) {
     out.confidence.reset();
     if (d.confidence_index >= 0 && OGR_F_IsFieldSetAndNotNull(f, d.confidence_index))
         out.confidence = OGR_F_GetFieldAsDouble(f, d.confidence_index);
+    out.extra.clear();
+    for (int i : d.extra_index) out.extra.emplace_back(OGR_F_IsFieldSetAndNotNull(f, i) ? OGR_F_GetFieldAsString(f, i) : "");
     return true;
 }
 

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace tessera::geo {
 
@@ -22,6 +23,7 @@ struct FieldMap {
     std::string cs = "code_cs";
     std::string us = "code_us";
     std::string confidence = "confidence";  // empty: the file has none
+    std::vector<std::string> extra;          // more text fields to read (required)
 };
 
 struct VectorFeature {
@@ -30,6 +32,7 @@ struct VectorFeature {
     std::string cs;
     std::string us;
     std::optional<double> confidence;  // as stored (0..1 or 0..100)
+    std::vector<std::string> extra;    // FieldMap::extra's values, in order ("" when null)
 };
 
 class VectorSource {
