@@ -136,3 +136,87 @@ export async function tiles(bbox: [number, number, number, number], signal?: Abo
   const q = bbox.map((v) => String(Math.round(v))).join(',');
   return (await request<{ tiles: TileInfo[] }>('GET', `tiles?bbox=${q}`, undefined, signal)).tiles;
 }
+
+// ------------------------------------------------------------------ review workflow (SPEC §3)
+
+/** A comment a reviewer pinned on the map: a point (metres) and, when on one, a feature. */
+export interface ReviewCommentJson {
+  feature: number | null;
+  x: number;
+  y: number;
+  reason: string;
+  text: string;
+  author: string;
+  at: string;
+}
+
+/** One review of a tile: `outcome` null while it is open; approved, rejected, released or lapsed. */
+export interface ReviewJson {
+  id: number;
+  reviewer: string;
+  outcome: string | null;
+  reasons: string[];
+  comment: string;
+  claimed_at: string;
+  ended_at: string | null;
+  comments: ReviewCommentJson[];
+}
+
+/** A tile the user worked on, what became of it and its last decision. */
+export interface WorkTile {
+  tile: string;
+  state: string;
+  change_sets: number;
+  last_change: string;
+  qc_blocking: number;
+  qc_warnings: number;
+  last_review: ReviewJson | null;
+}
+
+/** A feature as the model predicted it (rings in metres); `changed` when the current one differs or is gone. */
+export interface PredictedFeature {
+  id: number;
+  code_cs: string;
+  code_us: string;
+  confidence: number | null;
+  changed: boolean;
+  rings: number[][][];
+}
+
+export interface QueueTile {
+  tile: string;
+  submitted_by: string;
+  submitted_at: string | null;
+  qc_warnings: number;
+}
+
+export interface NextTile {
+  tile: string;
+  state: string;
+  score: number;
+  qc_blocking: number;
+  mean_confidence: number | null;
+}
+
+export function myWork(): Promise<{ user: string; tiles: WorkTile[] }> {
+  return request('GET', 'my-work');
+}
+
+/** The reviews of a tile, newest first. */
+export async function reviews(tile: string): Promise<ReviewJson[]> {
+  return (await request<{ tile: string; reviews: ReviewJson[] }>('GET', `reviews?tile=${encodeURIComponent(tile)}`)).reviews;
+}
+
+export async function prediction(tile: string): Promise<PredictedFeature[]> {
+  return (await request<{ tile: string; srid: number; features: PredictedFeature[] }>('GET', `prediction?tile=${encodeURIComponent(tile)}`)).features;
+}
+
+/** Submitted tiles waiting for a review (controllers and leads; 403 otherwise). */
+export async function reviewQueue(): Promise<QueueTile[]> {
+  return (await request<{ tiles: QueueTile[] }>('GET', 'review-queue')).tiles;
+}
+
+/** The best tiles open for editing in the user's zones, by priority. */
+export async function nextTiles(limit = 1): Promise<NextTile[]> {
+  return (await request<{ tiles: NextTile[] }>('GET', `next-tile?limit=${limit}`)).tiles;
+}

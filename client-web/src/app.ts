@@ -13,6 +13,9 @@ import { Sidebar } from './ui/sidebar';
 import { toast } from './ui/toast';
 import { installTestHooks, removeTestHooks } from './hooks';
 import { Editor } from './editor/editor';
+import { Pages, type PageName } from './review/pages';
+import { ReviewController } from './review/review';
+import { mayEdit, mayReview } from './review/state';
 
 export const MAX_OPEN_TILES = 9;
 
@@ -60,6 +63,9 @@ class App {
   private readonly m_view: MapView;
   private readonly m_socket: TesseraSocket;
   private readonly m_editor: Editor;
+  private readonly m_review: ReviewController;
+  private readonly m_pages: Pages;
+  private readonly m_workspace: HTMLElement;
   private m_stopped = false;
 
   constructor(private readonly m_ctx: AppContext, private readonly m_project: api.Project, nomen: Nomenclature) {
@@ -72,13 +78,16 @@ class App {
       gridVisible: (v) => this.m_view.grid.setVisible(v),
       polygonsVisible: (v) => this.m_view.features.layer.setVisible(v),
       qcVisible: (v) => this.m_editor.ui.qcMarkers.layer.setVisible(v),
+      reviewVisible: (v) => this.m_review.pins.layer.setVisible(v),
       opacity: (v) => {
         this.m_view.features.settings.opacity = v;
         this.m_view.features.restyle();
+        this.m_review.compare.restyle();
       },
       colorBy: (d) => {
         this.m_view.features.settings.colorBy = d;
         this.m_view.features.restyle();
+        this.m_review.compare.restyle();
         this.refreshLegend();
       },
       closeTile: (k) => this.closeTiles([k]),
@@ -93,14 +102,18 @@ class App {
     this.m_status = h('span', { class: 'status-text' });
     const mapWrap = h('main', { class: 'map-wrap' }, this.m_mapEl, this.m_hint, h('div', { class: 'statusbar' }, coords, this.m_status));
     const rightbar = h('aside', { class: 'rightbar' }, this.m_panel.el);
-    m_ctx.root.replaceChildren(h('div', { class: 'shell' },
-      this.m_header.el,
-      h('div', { class: 'workspace' }, this.m_sidebar.el, mapWrap, rightbar)));
+    this.m_pages = new Pages({
+      openTile: (k) => this.showTile(k),
+      changed: (p) => this.pageChanged(p),
+      mayEdit: mayEdit(user.role),
+    });
+    this.m_workspace = h('div', { class: 'workspace' }, this.m_sidebar.el, mapWrap, rightbar, this.m_pages.el);
+    m_ctx.root.replaceChildren(h('div', { class: 'shell' }, this.m_header.el, this.m_workspace));
 
     this.m_view = new MapView(this.m_mapEl, coords, m_project, nomen, {
       tileClicked: (k) => this.openTile(k),
       featureClicked: (info, additive) => this.m_editor.ui.click(info, additive),
-      clicksEnabled: () => this.m_editor?.ui.tools.clicksSelect ?? true,
+      clicksEnabled: () => !this.m_review?.pinMode && (this.m_editor?.ui.tools.clicksSelect ?? true),
       isOpen: (k) => this.m_open.includes(k),
       isLoading: (k) => this.m_loading.has(k),
       loaded: () => this.refreshGridInfo(),
@@ -120,6 +133,7 @@ class App {
       unsubscribed: () => undefined,
       edit: (msg, requestId, req) => this.m_editor.message(msg, requestId, req),
       error: (err, req) => {
+        if (req && this.m_review.error(err, req)) return;
         if (req && this.m_editor.error(err, req.kind, req.changeSetId, req.keys)) return;
         toast(err.field ? `${err.message} (${err.field})` : err.message || `Server error: ${err.code}`, 'error');
         if (req?.kind === 'subscribe') this.subscribeFailed(req.keys, err.field);
@@ -143,10 +157,30 @@ class App {
         this.refreshOpen();
         this.m_editor.ui.presence.render();
         this.m_editor.ui.refreshQc();
+        this.m_editor.ui.refreshSelection(); // the tool bar: open for editing or not
       },
       lastOpened: () => this.m_open[this.m_open.length - 1] ?? null,
-      changed: () => this.featuresChanged(),
+      changed: () => {
+        this.featuresChanged();
+        this.m_review?.modelChanged();
+      },
+      stateMessage: (s, requestId, req) => this.m_review.stateChanged(s, requestId, req),
+      lockReason: (k) => this.m_review?.lockReason(k) ?? null,
+      selectionChanged: () => this.m_review?.refresh(),
+      pageOpen: () => !!this.m_pages?.page,
     });
+    this.m_review = new ReviewController({
+      socket: this.m_socket,
+      view: this.m_view,
+      nomen,
+      project: m_project,
+      editor: this.m_editor,
+      user,
+      mapWrap,
+      tileState: (k) => this.m_view.grid.get(k)?.state ?? 'todo',
+      openTiles: () => this.m_open.filter((k) => !this.m_loading.has(k)),
+    }, rightbar);
+    this.buildNav(user);
     // Change sets left by an earlier page of this tab: their tiles open, then they are resent.
     for (const k of this.m_editor.outbox.tiles()) this.openTile(k);
     this.m_socket.start();
@@ -154,7 +188,8 @@ class App {
       openTiles: () => [...this.m_open],
       loadingTiles: () => [...this.m_loading],
       wsState: () => this.m_socket.state,
-    }, this.m_editor);
+      page: () => this.m_pages.page,
+    }, this.m_editor, this.m_review);
   }
 
   // ------------------------------------------------------------ tiles and subscriptions
@@ -211,6 +246,7 @@ class App {
       this.m_loading.delete(k);
       this.m_polygons.delete(k);
       this.m_editor.dropTile(k);
+      this.m_review.dropped(k);
     }
     this.refreshOpen();
   }
@@ -235,11 +271,63 @@ class App {
     this.m_view.grid.setState(key, state ?? this.m_view.grid.get(key)?.state ?? 'todo', res.drawn + res.rejected.length);
     this.m_editor.ui.presence.render(); // the tile panel and the quality panel show the state
     this.m_editor.ui.refreshQc();
+    this.m_editor.ui.refreshSelection(); // the tool bar says whether the tile is open for editing
+    this.m_review.opened(key);
     if (res.rejected.length) {
       console.warn(`tessera: tile ${key}: undrawable features`, res.rejected);
       toast(`Tile ${key}: ${res.rejected.length} polygon(s) could not be drawn (${res.rejected[0].reason}).`, 'warning');
     }
     this.refreshOpen();
+  }
+
+  // ------------------------------------------------------------ pages, next tile
+
+  private buildNav(user: api.User): void {
+    const nav = this.m_header.nav;
+    const link = (id: string, label: string, title: string, fn: () => void) => {
+      const b = h('button', { type: 'button', id, class: 'nav-link', title }, label);
+      b.addEventListener('click', fn);
+      nav.append(b);
+      return b;
+    };
+    link('nav-map', 'Map', 'The map and the open tiles', () => this.m_pages.close());
+    if (mayEdit(user.role)) link('nav-my-work', 'My work', 'The tiles you worked on and what became of them', () => this.m_pages.toggle('my-work'));
+    if (mayReview(user.role)) link('nav-review', 'Review', 'Submitted tiles waiting for a review', () => this.m_pages.toggle('review-queue'));
+    if (mayEdit(user.role)) link('next-tile', 'Next tile ▸', 'Open the best tile to work on next (by priority, in your zones)', () => void this.nextTile());
+    this.pageChanged(null);
+  }
+
+  private pageChanged(page: PageName | null): void {
+    for (const b of this.m_header.nav.querySelectorAll<HTMLElement>('.nav-link')) {
+      const target = b.id === 'nav-map' ? null : b.id === 'nav-my-work' ? 'my-work' : b.id === 'nav-review' ? 'review-queue' : undefined;
+      if (target === undefined) continue;
+      b.classList.toggle('active', target === page);
+      b.setAttribute('aria-current', String(target === page));
+    }
+    this.m_workspace.dataset.page = page ?? 'map';
+    if (!page) window.setTimeout(() => this.m_view.map.updateSize(), 0);
+  }
+
+  /** Opens a tile and zooms to it (from a page, or "Next tile"). */
+  private showTile(key: string): void {
+    this.m_pages.close();
+    this.openTile(key);
+    this.zoomToTile(key);
+  }
+
+  private async nextTile(): Promise<void> {
+    let list: api.NextTile[];
+    try {
+      list = await api.nextTiles(5);
+    } catch (e) {
+      return void toast(`The next tile could not be found: ${e instanceof Error ? e.message : String(e)}`, 'error');
+    }
+    const current = this.m_editor.ui.editTile();
+    const next = list.find((t) => t.tile !== current) ?? list[0];
+    if (!next) return void toast('No tile open for editing is left in your zones.', 'info');
+    this.showTile(next.tile);
+    const conf = next.mean_confidence !== null ? `, mean confidence ${Math.round(next.mean_confidence * 100)} %` : '';
+    toast(`Next tile: ${next.tile} (${next.state.replace(/_/g, ' ')}${conf}${next.qc_blocking ? `, ${next.qc_blocking} blocking issues` : ''}).`, 'info');
   }
 
   private zoomToTile(key: string): void {
@@ -255,6 +343,7 @@ class App {
     this.m_header.setConnection(state, detail);
     this.m_mapEl.dataset.wsState = state;
     this.m_editor?.connection(state);
+    this.m_review?.connection(state === 'connected');
   }
 
   /** Polygons changed by edits: the counts of the open tiles, the legend. */
@@ -306,6 +395,7 @@ class App {
   private teardown(notice?: string): void {
     if (this.m_stopped) return;
     this.m_stopped = true;
+    this.m_review.stop();
     this.m_editor.stop();
     this.m_socket.stop();
     this.m_view.map.setTarget(undefined);

@@ -1,4 +1,4 @@
-// `window.tessera`: hooks for the browser tests (tests/browser/run.mjs, edit.mjs, qc.mjs) and for people
+// `window.tessera`: hooks for the browser tests (tests/browser/run.mjs, edit.mjs, qc.mjs, review.mjs) and for people
 // debugging in the console. Clicks, drags and keys in the tests are still real mouse and
 // keyboard actions on the page; these hooks say where to act and what happened.
 import type OlMap from 'ol/Map';
@@ -8,6 +8,7 @@ import type { Issue } from './editor/qc';
 import type { TilePresence } from './editor/presence';
 import type { FeatureInfo } from './features';
 import type { MapView } from './map';
+import type { ReviewController, ReviewDetails } from './review/review';
 
 export interface VertexInfo {
   /** Map coordinates, metres. */
@@ -91,6 +92,15 @@ export interface TesseraHooks {
   qcEmphasized(): number;
   /** The issue markers on the map (of `tile` if given). */
   qcMarkers(tile?: string): { tile: string; key: string; severity: string; mine: boolean; pixel: number[] | null }[];
+  // ---- reviews
+  /** The page shown over the map ("my-work", "review-queue"), or null. */
+  page(): string | null;
+  /** The review side of a tile (the one being worked on if none given). */
+  review(tile?: string): ReviewDetails | null;
+  /** Why the editing tools are disabled on the tile being worked on, or null. */
+  editLock(): string | null;
+  /** Swipe divider position (0..1) and compare mode, for the review view. */
+  setSwipe(fraction: number): void;
 }
 
 declare global {
@@ -101,8 +111,9 @@ declare global {
 
 export function installTestHooks(
   view: MapView,
-  app: { openTiles(): string[]; loadingTiles(): string[]; wsState(): string },
+  app: { openTiles(): string[]; loadingTiles(): string[]; wsState(): string; page(): string | null },
   editor: Editor,
+  review: ReviewController,
 ): void {
   const model = editor.sync.model;
   window.tessera = {
@@ -181,6 +192,13 @@ export function installTestHooks(
         tile: f.get('tile') as string, key: f.get('key') as string, severity: f.get('severity') as string, mine: !!f.get('mine'),
         pixel: view.pixelOf(f.getGeometry()!.getCoordinates()),
       })),
+    page: app.page,
+    review: (tile) => review.details(tile ?? editor.ui.editTile()),
+    editLock: () => editor.ui.lockReason(),
+    setSwipe: (f) => {
+      review.compare.setFraction(f);
+      view.map.renderSync();
+    },
   };
 }
 

@@ -23,13 +23,20 @@ export interface WireError {
 
 export interface PendingRequest {
   kind: 'authenticate' | 'subscribe' | 'unsubscribe' | 'ping' | 'change_set' | 'resync' | 'claim_lease' | 'release_lease'
-    | 'check_tile' | 'submit_tile';
+    | 'check_tile' | 'submit_tile' | ReviewRequestKind;
   keys: string[];
   /** The change set a change_set request carries. */
   changeSetId?: string;
   /** Snapshots still expected for a subscribe, once `subscribed` has said which. */
   remaining?: number;
 }
+
+/** The review requests (SPEC §3), each answered by a TileStateChanged or an Error. */
+export type ReviewRequestKind = 'claim_review' | 'release_review' | 'approve_tile' | 'reject_tile' | 'reopen_tile';
+
+export const REVIEW_REQUEST_KINDS: readonly string[] = ['claim_review', 'release_review', 'approve_tile', 'reject_tile', 'reopen_tile'];
+
+export type RejectTileMessage = tessera.v1.RejectTile.$Properties;
 
 export interface AuthInfo {
   userId: number;
@@ -181,6 +188,29 @@ export class TesseraSocket {
    */
   submitTile(tileKey: string): number {
     return this.request({ kind: 'submit_tile', keys: [tileKey] }, { submitTile: { tileKey } });
+  }
+
+  /** Takes the exclusive review lease of a submitted tile (→ in_review). */
+  claimReview(tileKey: string): number {
+    return this.request({ kind: 'claim_review', keys: [tileKey] }, { claimReview: { tileKey } });
+  }
+
+  releaseReview(tileKey: string): number {
+    return this.request({ kind: 'release_review', keys: [tileKey] }, { releaseReview: { tileKey } });
+  }
+
+  /** Approves the tile under review: answered by a QcReport then a TileStateChanged, or an Error. */
+  approveTile(tileKey: string, comment: string): number {
+    return this.request({ kind: 'approve_tile', keys: [tileKey] }, { approveTile: { tileKey, comment } });
+  }
+
+  rejectTile(msg: RejectTileMessage): number {
+    return this.request({ kind: 'reject_tile', keys: [msg.tileKey ?? ''] }, { rejectTile: msg });
+  }
+
+  /** Leads: any closed tile back to in_progress. */
+  reopenTile(tileKey: string, reason: string): number {
+    return this.request({ kind: 'reopen_tile', keys: [tileKey] }, { reopenTile: { tileKey, reason } });
   }
 
   private request(req: PendingRequest, body: Omit<tessera.v1.ClientMessage.$Properties, 'requestId'>): number {
@@ -370,7 +400,7 @@ export class TesseraSocket {
         this.m_handlers.edit(msg, requestId, pending);
         break;
       case 'tileState':
-        if (pending?.kind === 'submit_tile') this.m_pending.delete(requestId);
+        if (pending && (pending.kind === 'submit_tile' || REVIEW_REQUEST_KINDS.includes(pending.kind))) this.m_pending.delete(requestId);
         this.m_handlers.edit(msg, requestId, pending);
         break;
       default:

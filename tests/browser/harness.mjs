@@ -48,16 +48,29 @@ async function finish(extraFailures = []) {
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 }
 
-/** Logs in through the form as USER and waits until the client is connected; the name shown. */
-export async function login(page) {
+/** Logs in through the form (as USER unless told) and waits until the client is connected; the name shown. */
+export async function login(page, user = USER, password = PASSWORD) {
   await page.goto(`${BASE}/`, { timeout: budget(), waitUntil: 'domcontentloaded' });
   await page.locator('#login-username').waitFor({ state: 'visible', timeout: budget() });
-  await page.fill('#login-username', USER);
-  await page.fill('#login-password', PASSWORD);
+  await page.fill('#login-username', user);
+  await page.fill('#login-password', password);
   await page.click('#login-submit');
   await page.locator('#user-name').waitFor({ state: 'visible', timeout: budget() });
   await page.locator('#conn-status[data-state="connected"]').waitFor({ timeout: budget() });
   return (await page.textContent('#user-name'))?.trim();
+}
+
+/**
+ * A page in a browser context of its own (its own cookies: another user), like the first one.
+ * For tests with several people at once; closed with the browser.
+ */
+export async function newPage() {
+  if (!browser) throw new Error('the browser is not running');
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'fr-FR' });
+  context.setDefaultTimeout(WAIT_MS);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e.message ?? e)));
+  return page;
 }
 
 // The steps, in order. A step records its own check; when it throws, its check fails and, if

@@ -29,6 +29,11 @@ psql -X -q "$TESSERA_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null
   --imagery '{"kind": "demo", "url": "/imagery/{key}.png", "resolution_m": 2}' >/dev/null
 "$T" ingest vector "$WORK/demo/prediction.gpkg" --database-url "$URL" >"$WORK/ingest.log"
 echo "browser-test-password" | "$T" user add lea --role contributor --password-stdin --database-url "$URL" >/dev/null
+if [[ $SCRIPT == review.mjs ]]; then # the review needs a controller and a lead too
+  echo "browser-test-password" | "$T" user add marc --role controller --password-stdin --database-url "$URL" >/dev/null
+  echo "browser-test-password" | "$T" user add sophie --role lead --password-stdin --database-url "$URL" >/dev/null
+  export TESSERA_CONTROLLER=marc TESSERA_LEAD=sophie
+fi
 
 "$T" serve --database-url "$URL" --port 0 --listen-address 127.0.0.1 --static-dir "$ROOT/client-web/dist" \
   --imagery-dir "$WORK/demo/imagery" >"$WORK/server.out" 2>"$WORK/server.log" &

@@ -6,6 +6,7 @@ import { toNum } from '../geometry';
 import type { MapView } from '../map';
 import type { Nomenclature } from '../nomenclature';
 import { TILE_STATE_NAMES, type ConnState, type PendingRequest, type TesseraSocket, type WireError } from '../socket';
+import { stateChangeText } from '../review/state';
 import { stateStyle } from '../styles';
 import { toast } from '../ui/toast';
 import type { tessera } from '../generated/tessera';
@@ -28,6 +29,8 @@ export interface EditorHost extends EditorUiHost {
   /** Whether a tile is subscribed and its snapshot in (change sets may be sent for it). */
   isReady(tile: string): boolean;
   tileStateChanged(tile: string, state: number): void;
+  /** A TileStateChanged (an answer or a push), after the state was applied: reviews follow it. */
+  stateMessage(s: tessera.v1.TileStateChanged.$Properties, requestId: number, request: PendingRequest | undefined): void;
   /** Polygons changed: counts and legend. */
   changed(): void;
 }
@@ -203,6 +206,7 @@ export class Editor {
         break;
       case 'tileState':
         this.onTileState(msg.tileState!, requestId);
+        this.m_host.stateMessage(msg.tileState!, requestId, request);
         break;
       default:
         break;
@@ -251,6 +255,11 @@ export class Editor {
   /** Queues a change set and sends it when its turn comes. */
   submit(tile: string, ops: WireOp[], label: string, kind: EntryKind = 'edit'): OutboxEntry | null {
     if (ops.length === 0) return null;
+    const lock = this.m_host.lockReason(tile);
+    if (lock) {
+      toast(`${lock}.`, 'info', 3000);
+      return null;
+    }
     if (ops.length > 500) {
       toast(`Too many changes at once (${ops.length}); at most 500.`, 'warning');
       return null;
@@ -305,6 +314,8 @@ export class Editor {
     const t = this.sync.model.tile(top.tile);
     if (!t || !this.m_host.isReady(top.tile)) return void toast(`Open tile ${top.tile} to ${direction} its last change.`, 'warning');
     if (this.outbox.forTile(top.tile).length) return void toast(`Wait until your changes to tile ${top.tile} are saved.`, 'info', 3000);
+    const lock = this.m_host.lockReason(top.tile);
+    if (lock) return void toast(`${lock}.`, 'info', 3000);
     let taken: ReturnType<History['take']> = null;
     try {
       taken = this.history.take(direction, t);
@@ -365,7 +376,14 @@ export class Editor {
     this.ui.refreshQc();
     const label = stateStyle(name ?? '').label.toLowerCase();
     if (mine) toast(name === 'submitted' ? `Tile ${tile} submitted for review.` : `Tile ${tile} is now ${label}.`, 'success');
-    else if (requestId === 0 && s.by && s.by !== this.m_username) toast(`Tile ${tile} is now ${label} (${s.by}).`, 'info');
+    else if (requestId === 0 && s.by !== this.m_username) {
+      // Someone else's transition (or a review lapsing): said to every viewer of the tile.
+      const said = stateChangeText({
+        tile, state: name ?? '', from: TILE_STATE_NAMES[s.from ?? 0] ?? '', by: s.by ?? '', reasons: s.reasons ?? [],
+        comment: s.comment ?? '', comments: s.comments?.length ?? 0,
+      }, this.m_username);
+      toast(said.text, said.kind, said.kind === 'warning' ? 15_000 : undefined);
+    }
   }
 
   // ------------------------------------------------------------ outbox

@@ -134,12 +134,18 @@ export class PresencePanel {
     if (unlisted > 0) viewers.push(h('li', { class: 'viewer muted' }, `and ${unlisted} more`));
     const lease = p?.lease ?? null;
     const mine = this.holds(tile);
-    const holder = h('p', { id: 'lease-holder', 'data-holder': lease?.username ?? '' },
-      lease ? (mine ? `You are working on this tile (until ${timeFmt.format(new Date(lease.expiresAtMs))}, renewed as you edit).`
-        : `${lease.username} is working on this tile.`) : 'Nobody is working on this tile.');
+    const stateName = this.m_h.tileState(tile);
+    const reviewing = stateName === 'in_review';
+    const until = lease ? timeFmt.format(new Date(lease.expiresAtMs)) : '';
+    const holder = h('p', { id: 'lease-holder', 'data-holder': lease?.username ?? '', 'data-kind': reviewing ? 'review' : 'edit' },
+      reviewing && lease ? (mine ? `You are reviewing this tile (review lease until ${until}, renewed as you act).` : `${lease.username} is reviewing this tile.`)
+        : lease ? (mine ? `You are working on this tile (until ${until}, renewed as you edit).`
+          : `${lease.username} is working on this tile.`) : 'Nobody is working on this tile.');
     const btn = h('button', { type: 'button', id: 'lease-claim', class: mine ? 'btn btn-ghost btn-small' : 'btn btn-primary btn-small' },
       mine ? 'Stop working on it' : 'Work on this tile');
     btn.disabled = !!lease && !mine;
+    // Only a tile open for editing is worked on; a review lease is given back from the review panel.
+    btn.hidden = !['todo', 'in_progress', 'rejected'].includes(stateName) && !(mine && !reviewing);
     btn.addEventListener('click', () => (mine ? this.m_h.release(tile) : this.m_h.claim(tile)));
     replace(this.m_body,
       h('ul', { class: 'viewers' }, ...(viewers.length ? viewers : [h('li', { class: 'empty' }, 'Only you.')])),

@@ -30,6 +30,7 @@ export const ACTIONS: ActionDef[] = [
 export class Toolbar {
   readonly el: HTMLElement;
   private readonly m_buttons = new Map<Action, HTMLButtonElement>();
+  private readonly m_lock: HTMLElement;
 
   constructor(onAction: (a: Action) => void) {
     this.el = h('div', { class: 'toolbar', id: 'toolbar', role: 'toolbar', 'aria-label': 'Editing tools' });
@@ -45,7 +46,18 @@ export class Toolbar {
       this.el.append(b);
       if (d.action === 'draw' || d.action === 'class' || d.action === 'redo') this.el.append(h('span', { class: 'tool-sep' }));
     }
+    this.m_lock = h('span', { class: 'toolbar-lock', id: 'toolbar-lock', hidden: true, role: 'status' });
+    this.el.append(this.m_lock);
     this.setTool('select');
+  }
+
+  /** Says why the editing tools are disabled (the tile is not open for editing), or nothing. */
+  setLock(reason: string | null): void {
+    this.m_lock.hidden = !reason;
+    this.m_lock.textContent = reason ?? '';
+    this.m_lock.title = reason ?? '';
+    if (reason) this.el.dataset.locked = reason;
+    else delete this.el.dataset.locked;
   }
 
   setTool(tool: ToolName): void {

@@ -34,7 +34,16 @@ export interface EditorUiHost {
   rightbar: HTMLElement;
   tileState(tile: string): string;
   lastOpened(): string | null;
+  /** Why a tile cannot be edited now (not open for editing), or null. */
+  lockReason(tile: string): string | null;
+  /** The selection (and so the tile being worked on) may have changed. */
+  selectionChanged(): void;
+  /** A page (My work, Review) covers the map. */
+  pageOpen(): boolean;
 }
+
+/** The actions that change polygons: disabled on tiles not open for editing. */
+const EDIT_ACTIONS: Action[] = ['reshape', 'split', 'draw', 'merge', 'confirm', 'class'];
 
 const SKETCH = new Style({ stroke: new Stroke({ color: '#0b2540', width: 2, lineDash: [6, 4] }), fill: new Fill({ color: 'rgba(11,37,64,0.12)' }) });
 
@@ -101,8 +110,9 @@ export class EditorUi {
     this.qcMarkers.stop();
   }
 
+  /** A dialog, or a page over the map: the editing keys are off. */
   get dialogOpen(): boolean {
-    return this.palette.isOpen || this.m_conflict.isOpen;
+    return this.palette.isOpen || this.m_conflict.isOpen || this.m_host.pageOpen();
   }
 
   get helpOpen(): boolean {
@@ -156,6 +166,17 @@ export class EditorUi {
     this.m_toolbar.setEnabled('merge', n > 1, 'Select two or more adjacent polygons (Shift+click)');
     this.m_toolbar.setEnabled('undo', this.m_ed.history.undoDepth > 0, 'Nothing to undo');
     this.m_toolbar.setEnabled('redo', this.m_ed.history.redoDepth > 0, 'Nothing to redo');
+    const lock = this.lockReason();
+    for (const a of ['reshape', 'split', 'draw'] as Action[]) this.m_toolbar.setEnabled(a, !lock, lock ?? undefined);
+    if (lock) for (const a of EDIT_ACTIONS) this.m_toolbar.setEnabled(a, false, lock);
+    this.m_toolbar.setLock(lock);
+    if (lock && this.tools.tool !== 'select') this.tools.set('select');
+    this.m_host.selectionChanged();
+  }
+
+  /** Why the tile being worked on cannot be edited (null: it can, or none is open). */
+  lockReason(tile: string | null = this.editTile()): string | null {
+    return tile ? this.m_host.lockReason(tile) : null;
   }
 
   /** The tile being worked on: that of the selection, else the last one opened. */
@@ -198,6 +219,8 @@ export class EditorUi {
 
   action(a: Action): void {
     const sel = this.selected();
+    const lock = EDIT_ACTIONS.includes(a) ? this.lockReason() : null;
+    if (lock) return void toast(`${lock}.`, 'info', 3000);
     switch (a) {
       case 'select':
       case 'reshape':
@@ -230,6 +253,8 @@ export class EditorUi {
     const s = this.shortcuts.find((x) => x.key === key);
     const sel = this.selected();
     if (!s || !sel.length) return;
+    const lock = this.lockReason(sel[0].tile);
+    if (lock) return void toast(`${lock}.`, 'info', 3000);
     this.m_ed.setClasses(sel, s);
   }
 
@@ -353,6 +378,9 @@ export class EditorUi {
   /** The lease of this user lapsed (or was revoked): said, never silent. */
   onLeaseNotice(tile: string, reason: string): void {
     this.presence.updateLease(tile, null);
+    if (this.m_host.tileState(tile) === 'in_review') {
+      return void toast(`Your review of tile ${tile} ${reason === 'lapsed' ? 'lapsed after a while without activity' : `ended (${reason || 'revoked'})`}: it is back in the review queue.`, 'warning', 20_000);
+    }
     toast(reason === 'lapsed'
       ? `Your lease on tile ${tile} lapsed after a while without edits: others may now take the tile. Click “Work on this tile” to claim it again.`
       : `Your lease on tile ${tile} ended (${reason || 'revoked'}).`, 'warning', 20_000);

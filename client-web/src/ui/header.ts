@@ -33,6 +33,8 @@ export class Header {
   private readonly m_connText: HTMLSpanElement;
   private readonly m_project: HTMLSpanElement;
   private readonly m_save: HTMLSpanElement;
+  /** Links to the pages and "Next tile", set by the app according to the role. */
+  readonly nav: HTMLElement;
 
   constructor(user: User, onLogout: () => void, onRetry: () => void) {
     this.m_connText = h('span', { class: 'conn-text' }, CONN_LABELS.connecting);
@@ -44,12 +46,14 @@ export class Header {
       saveStateText('saved', 0));
     const logoutBtn = h('button', { id: 'logout', type: 'button', class: 'btn btn-ghost' }, 'Log out');
     logoutBtn.addEventListener('click', onLogout);
+    this.nav = h('nav', { class: 'topnav', id: 'topnav', 'aria-label': 'Pages' });
     const name = user.display_name || user.username;
     const initials = name.split(/\s+/).map((p) => p.charAt(0)).join('').slice(0, 2).toUpperCase();
     this.el = h('header', { class: 'topbar' },
       h('div', { class: 'brand' }, logo(), h('span', {}, 'Tessera')),
       h('span', { class: 'topbar-sep' }),
       this.m_project,
+      this.nav,
       h('div', { class: 'topbar-spacer' }),
       this.m_save,
       this.m_conn,

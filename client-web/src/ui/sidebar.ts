@@ -8,6 +8,7 @@ export interface SidebarHandlers {
   gridVisible(v: boolean): void;
   polygonsVisible(v: boolean): void;
   qcVisible(v: boolean): void;
+  reviewVisible(v: boolean): void;
   opacity(v: number): void;
   colorBy(d: Dimension): void;
   closeTile(key: string): void;
@@ -75,6 +76,7 @@ export class Sidebar {
         checkbox('layer-grid', 'Tile grid', true, (v) => m_h.gridVisible(v)),
         checkbox('layer-polygons', 'Polygons', true, (v) => m_h.polygonsVisible(v)),
         checkbox('layer-qc', 'Quality issues', true, (v) => m_h.qcVisible(v)),
+        checkbox('layer-review', 'Review comments', true, (v) => m_h.reviewVisible(v)),
         h('div', { class: 'field' }, h('label', { for: 'layer-opacity' }, 'Polygon opacity'), h('div', { class: 'range-row' }, opacity, opacityOut)),
         h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'Colour by'), colorBy)),
       h('section', { class: 'panel' },
