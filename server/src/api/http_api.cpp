@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/dashboards.hpp"
 #include "api/http_accounts.hpp"
 #include "api/http_workflow.hpp"
 #include "core/log.hpp"
@@ -318,6 +319,7 @@ HttpResponse route(Services& s, const HttpRequest& req) {
         if (path == "/api/v1/conflicts") return conflicts(s, req, *principal);
         if (path == "/api/v1/qc") return qc_report(s, req, *principal);
         if (auto r = workflow_http(s, req, *principal, path)) return *r;
+        if (path.rfind("/api/v1/dashboard/", 0) == 0) return dashboard(s, req, *principal);
         return error_response(ErrorKind::not_found, "no such API endpoint: " + path.substr(0, 100), "api");
     }
     if (!get) return error_response(ErrorKind::invalid_argument, req.method + " is not supported here", "static");

@@ -19,6 +19,7 @@
 #include "qc/rules.hpp"
 #include "store/accounts.hpp"
 #include "store/database.hpp"
+#include "store/dashboard_store.hpp"
 #include "store/edit_store.hpp"
 #include "store/listener.hpp"
 #include "store/migrations.hpp"
@@ -137,6 +138,9 @@ int cmd_serve(const std::vector<std::string>& args) {
         });
     // Leases lapse after idling: every instance sweeps; the database decides once.
     server.every(std::clamp(config.lease_idle_s / 4, 1u, 15u), [&] { edits.expire_leases(*project); });
+    // The dashboards' rollups follow the event log a few seconds behind (each read catches up).
+    store::DashboardStore dashboards(db);
+    server.every(5, [&] { dashboards.fold(); });
     server.every_ms(250, [&] { hub.flush_presence(); });
     const auto port = server.listen();
     core::log_info("serving project '", project->name, "' on http://", config.listen_address, ":", port);
