@@ -220,3 +220,18 @@ export async function reviewQueue(): Promise<QueueTile[]> {
 export async function nextTiles(limit = 1): Promise<NextTile[]> {
   return (await request<{ tiles: NextTile[] }>('GET', `next-tile?limit=${limit}`)).tiles;
 }
+
+// ------------------------------------------------------------------ dashboards (leads)
+
+/**
+ * A dashboard answer, read as it comes (dashboard/data.ts checks every field): `path` is the
+ * document-relative URL dashboard/data.ts builds, `api/v1/dashboard/<name>?...`.
+ */
+export function dashboard(path: string, signal?: AbortSignal): Promise<unknown> {
+  return request<unknown>('GET', path.replace(/^api\/v1\//, ''), undefined, signal);
+}
+
+/** The zones (leads: every zone with its members; others: their own), as they come. */
+export function zones(): Promise<unknown> {
+  return request<unknown>('GET', 'zones');
+}

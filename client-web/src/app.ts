@@ -16,6 +16,7 @@ import { Editor } from './editor/editor';
 import { Pages, type PageName } from './review/pages';
 import { ReviewController } from './review/review';
 import { mayEdit, mayReview } from './review/state';
+import { maySeeDashboards } from './dashboard/data';
 
 export const MAX_OPEN_TILES = 9;
 
@@ -106,6 +107,7 @@ class App {
       openTile: (k) => this.showTile(k),
       changed: (p) => this.pageChanged(p),
       mayEdit: mayEdit(user.role),
+      project: m_project,
     });
     this.m_workspace = h('div', { class: 'workspace' }, this.m_sidebar.el, mapWrap, rightbar, this.m_pages.el);
     m_ctx.root.replaceChildren(h('div', { class: 'shell' }, this.m_header.el, this.m_workspace));
@@ -189,6 +191,8 @@ class App {
       loadingTiles: () => [...this.m_loading],
       wsState: () => this.m_socket.state,
       page: () => this.m_pages.page,
+      dashboard: () => this.m_pages.dashboardDetails(),
+      dashboardPixelOf: (x, y) => this.m_pages.dashboardPixelOf(x, y),
     }, this.m_editor, this.m_review);
   }
 
@@ -293,13 +297,15 @@ class App {
     link('nav-map', 'Map', 'The map and the open tiles', () => this.m_pages.close());
     if (mayEdit(user.role)) link('nav-my-work', 'My work', 'The tiles you worked on and what became of them', () => this.m_pages.toggle('my-work'));
     if (mayReview(user.role)) link('nav-review', 'Review', 'Submitted tiles waiting for a review', () => this.m_pages.toggle('review-queue'));
+    if (maySeeDashboards(user.role)) link('nav-dashboard', 'Dashboard', 'Progress, throughput, leaderboards, quality and conflicts (leads)', () => this.m_pages.toggle('dashboard'));
     if (mayEdit(user.role)) link('next-tile', 'Next tile ▸', 'Open the best tile to work on next (by priority, in your zones)', () => void this.nextTile());
     this.pageChanged(null);
   }
 
   private pageChanged(page: PageName | null): void {
+    const targets: Record<string, PageName | null> = { 'nav-map': null, 'nav-my-work': 'my-work', 'nav-review': 'review-queue', 'nav-dashboard': 'dashboard' };
     for (const b of this.m_header.nav.querySelectorAll<HTMLElement>('.nav-link')) {
-      const target = b.id === 'nav-map' ? null : b.id === 'nav-my-work' ? 'my-work' : b.id === 'nav-review' ? 'review-queue' : undefined;
+      const target = targets[b.id];
       if (target === undefined) continue;
       b.classList.toggle('active', target === page);
       b.setAttribute('aria-current', String(target === page));

@@ -1,4 +1,4 @@
-// `window.tessera`: hooks for the browser tests (tests/browser/run.mjs, edit.mjs, qc.mjs, review.mjs) and for people
+// `window.tessera`: hooks for the browser tests (tests/browser/run.mjs, edit.mjs, qc.mjs, review.mjs, dashboard.mjs) and for people
 // debugging in the console. Clicks, drags and keys in the tests are still real mouse and
 // keyboard actions on the page; these hooks say where to act and what happened.
 import type OlMap from 'ol/Map';
@@ -9,6 +9,7 @@ import type { TilePresence } from './editor/presence';
 import type { FeatureInfo } from './features';
 import type { MapView } from './map';
 import type { ReviewController, ReviewDetails } from './review/review';
+import type { DashboardDetails } from './dashboard/page';
 
 export interface VertexInfo {
   /** Map coordinates, metres. */
@@ -93,8 +94,12 @@ export interface TesseraHooks {
   /** The issue markers on the map (of `tile` if given). */
   qcMarkers(tile?: string): { tile: string; key: string; severity: string; mine: boolean; pixel: number[] | null }[];
   // ---- reviews
-  /** The page shown over the map ("my-work", "review-queue"), or null. */
+  /** The page shown over the map ("my-work", "review-queue", "dashboard"), or null. */
   page(): string | null;
+  /** The dashboard's figures as shown (tests/browser/dashboard.mjs), or null when it is not the page. */
+  dashboard(): DashboardDetails | null;
+  /** CSS pixel, relative to the dashboard's overview map (#dash-map), of a map coordinate; null when not shown. */
+  dashboardPixelOf(x: number, y: number): number[] | null;
   /** The review side of a tile (the one being worked on if none given). */
   review(tile?: string): ReviewDetails | null;
   /** Why the editing tools are disabled on the tile being worked on, or null. */
@@ -111,7 +116,8 @@ declare global {
 
 export function installTestHooks(
   view: MapView,
-  app: { openTiles(): string[]; loadingTiles(): string[]; wsState(): string; page(): string | null },
+  app: { openTiles(): string[]; loadingTiles(): string[]; wsState(): string; page(): string | null; dashboard(): DashboardDetails | null;
+    dashboardPixelOf(x: number, y: number): number[] | null },
   editor: Editor,
   review: ReviewController,
 ): void {
@@ -193,6 +199,8 @@ export function installTestHooks(
         pixel: view.pixelOf(f.getGeometry()!.getCoordinates()),
       })),
     page: app.page,
+    dashboard: app.dashboard,
+    dashboardPixelOf: app.dashboardPixelOf,
     review: (tile) => review.details(tile ?? editor.ui.editTile()),
     editLock: () => editor.ui.lockReason(),
     setSwipe: (f) => {

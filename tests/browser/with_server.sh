@@ -29,10 +29,16 @@ psql -X -q "$TESSERA_TEST_DATABASE_URL" -c "CREATE DATABASE $DB" >/dev/null
   --imagery '{"kind": "demo", "url": "/imagery/{key}.png", "resolution_m": 2}' >/dev/null
 "$T" ingest vector "$WORK/demo/prediction.gpkg" --database-url "$URL" >"$WORK/ingest.log"
 echo "browser-test-password" | "$T" user add lea --role contributor --password-stdin --database-url "$URL" >/dev/null
-if [[ $SCRIPT == review.mjs ]]; then # the review needs a controller and a lead too
+if [[ $SCRIPT == review.mjs || $SCRIPT == dashboard.mjs ]]; then # the review needs a controller and a lead too
   echo "browser-test-password" | "$T" user add marc --role controller --password-stdin --database-url "$URL" >/dev/null
   echo "browser-test-password" | "$T" user add sophie --role lead --password-stdin --database-url "$URL" >/dev/null
   export TESSERA_CONTROLLER=marc TESSERA_LEAD=sophie
+fi
+if [[ $SCRIPT == dashboard.mjs ]]; then # zones to pick on the dashboard (nobody assigned: nothing else changes)
+  "$T" zone define nord --tiles 0866_6829,0867_6829,0868_6829,0869_6829,0870_6829,0866_6830,0867_6830,0868_6830,0869_6830,0870_6830 \
+    --database-url "$URL" >/dev/null
+  "$T" zone define sud-ouest --tiles 0866_6826,0866_6827,0867_6826,0867_6827 --database-url "$URL" >/dev/null
+  export TESSERA_ZONE=nord
 fi
 
 "$T" serve --database-url "$URL" --port 0 --listen-address 127.0.0.1 --static-dir "$ROOT/client-web/dist" \

@@ -4,14 +4,16 @@
 //   tiles to take by priority; a click opens the tile on the map.
 // - "Review" (controllers and leads): the submitted tiles waiting for a review in their zones
 //   (never those they edited); a click opens the tile, where "Claim review" is.
+// - "Dashboard" (leads and admins): dashboard/page.ts.
 import * as api from '../api';
+import { DashboardView, type DashboardDetails, type DashboardSettings } from '../dashboard/page';
 import { stateStyle } from '../styles';
 import { h, replace, swatch } from '../ui/dom';
 import { formatDate } from './panel';
 import { reasonLabel } from './reasons';
 import { outcomeLabel, plural } from './state';
 
-export type PageName = 'my-work' | 'review-queue';
+export type PageName = 'my-work' | 'review-queue' | 'dashboard';
 
 export interface PagesHandlers {
   /** Opens a tile on the map (and zooms to it); the page closes. */
@@ -20,7 +22,11 @@ export interface PagesHandlers {
   changed(page: PageName | null): void;
   /** Whether the user may take tiles to edit (the "next tiles" of My work). */
   mayEdit: boolean;
+  /** The project (the dashboard's overview map). */
+  project: api.Project;
 }
+
+const TITLES: Record<PageName, string> = { 'my-work': 'My work', 'review-queue': 'Review queue', dashboard: 'Dashboard' };
 
 export class Pages {
   readonly el: HTMLElement;
@@ -29,6 +35,9 @@ export class Pages {
   private readonly m_refresh: HTMLButtonElement;
   private m_page: PageName | null = null;
   private m_seq = 0;
+  private m_dashboard: DashboardView | null = null;
+  /** The dashboard's zone and period, kept while the app runs. */
+  private m_dashSettings: DashboardSettings = { zone: null, period: 'all' };
 
   constructor(private readonly m_h: PagesHandlers) {
     this.m_title = h('h1', { class: 'page-title' });
@@ -49,10 +58,26 @@ export class Pages {
     return this.m_page;
   }
 
+  /** The dashboard's figures as shown, while it is the page (for the browser tests). */
+  dashboardDetails(): DashboardDetails | null {
+    return this.m_page === 'dashboard' ? this.m_dashboard?.details() ?? null : null;
+  }
+
+  /** CSS pixel on the dashboard's overview map of a map coordinate, while it is the page. */
+  dashboardPixelOf(x: number, y: number): number[] | null {
+    return this.m_page === 'dashboard' ? this.m_dashboard?.pixelOf(x, y) ?? null : null;
+  }
+
+  private disposeDashboard(): void {
+    this.m_dashboard?.dispose();
+    this.m_dashboard = null;
+  }
+
   close(): void {
     if (!this.m_page) return;
     this.m_page = null;
     this.m_seq++;
+    this.disposeDashboard();
     this.el.hidden = true;
     this.el.dataset.page = '';
     this.m_h.changed(null);
@@ -64,12 +89,28 @@ export class Pages {
   }
 
   show(page: PageName): void {
+    if (page === 'dashboard' && this.m_page === 'dashboard' && this.m_dashboard) return this.reloadDashboard();
+    this.disposeDashboard();
     this.m_page = page;
     const seq = ++this.m_seq;
     this.el.hidden = false;
     this.el.dataset.page = page;
     this.el.dataset.loaded = 'false';
-    this.m_title.textContent = page === 'my-work' ? 'My work' : 'Review queue';
+    this.el.classList.toggle('page-wide', page === 'dashboard');
+    this.m_title.textContent = TITLES[page];
+    if (page === 'dashboard') {
+      this.m_h.changed(page);
+      const view = new DashboardView(this.m_h.project, {
+        openTile: (k) => this.open(k),
+        settingsChanged: (s) => {
+          this.m_dashSettings = s;
+        },
+      }, { ...this.m_dashSettings });
+      this.m_dashboard = view;
+      replace(this.m_body, view.el);
+      view.start();
+      return this.reloadDashboard();
+    }
     replace(this.m_body, h('div', { class: 'page-loading' }, h('div', { class: 'spinner' }), h('p', {}, 'Loading…')));
     this.m_h.changed(page);
     const done = (...children: (Node | null)[]) => {
@@ -84,6 +125,17 @@ export class Pages {
     } else {
       api.reviewQueue().then((tiles) => done(this.queue(tiles)), failed);
     }
+  }
+
+  /** Loads the dashboard's figures (again); the page says loaded when every card has its answer. */
+  private reloadDashboard(): void {
+    const view = this.m_dashboard;
+    if (!view) return;
+    const seq = this.m_seq;
+    this.el.dataset.loaded = 'false';
+    void view.load().then((complete) => {
+      if (complete && seq === this.m_seq && view === this.m_dashboard) this.el.dataset.loaded = 'true';
+    });
   }
 
   private open(tile: string): void {
