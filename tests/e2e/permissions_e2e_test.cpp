@@ -198,3 +198,41 @@ TEST_F(PermissionsE2e, ZonesScopeWhatContributorsAndControllersSeeAndTouch) {
     ASSERT_TRUE(west.has_error());
     EXPECT_EQ(west.error().code(), v1::ERROR_CODE_FORBIDDEN);
 }
+
+TEST_F(PermissionsE2e, LeadsSteerZonesAndPrioritiesOverHttp) {
+    const auto sophie = login_token(port(), "sophie", password);
+    const auto post = [&](const std::string& who, const std::string& path, const std::string& body) {
+        return http_request(port(), "POST", path, body, bearer(who));
+    };
+    // A contributor may not; bad bodies are refused with what is wrong.
+    EXPECT_EQ(post(token(), "/api/v1/zones", R"({"name": "z", "kind": "tiles", "codes": ["0880_6840"]})").status, 403);
+    EXPECT_EQ(post(sophie, "/api/v1/zones", R"({"name": "z", "kind": "planet", "codes": ["x"]})").status, 400);
+    EXPECT_EQ(post(sophie, "/api/v1/zones", R"({"name": "z", "kind": "tiles", "codes": []})").status, 400);
+    auto unknown = post(sophie, "/api/v1/zones", R"({"name": "z", "kind": "tiles", "codes": ["0990_6990"]})");
+    EXPECT_EQ(unknown.status, 400);
+    EXPECT_NE(unknown.body.find("0990_6990"), std::string::npos) << unknown.body;
+    EXPECT_EQ(post(sophie, "/api/v1/zones", "[1, 2]").status, 400);
+
+    auto defined = post(sophie, "/api/v1/zones", R"({"name": "ne", "kind": "tiles", "codes": ["0881_6841"], "boost": 5})");
+    ASSERT_EQ(defined.status, 200) << defined.body;
+    EXPECT_EQ(nlohmann::json::parse(defined.body)["tiles"], 1);
+    ASSERT_EQ(post(sophie, "/api/v1/zones/assign", R"({"user": "lea", "zone": "ne"})").status, 200);
+    EXPECT_EQ(post(sophie, "/api/v1/zones/assign", R"({"user": "ghost", "zone": "ne"})").status, 404);
+    auto mine = nlohmann::json::parse(http_request(port(), "GET", "/api/v1/next-tile?limit=5", "", bearer(token())).body);
+    ASSERT_EQ(mine["tiles"].size(), 1u);
+    EXPECT_EQ(mine["tiles"][0]["tile"], "0881_6841");
+
+    // A priority override ranks a tile first for everyone who may work on it.
+    EXPECT_EQ(post(token(), "/api/v1/tiles/priority", R"({"tile": "0880_6840", "priority": 500})").status, 403);
+    EXPECT_EQ(post(sophie, "/api/v1/tiles/priority", R"({"tile": "0880_6840", "priority": "high"})").status, 400);
+    EXPECT_EQ(post(sophie, "/api/v1/tiles/priority", R"({"tile": "0990_6990", "priority": 1})").status, 404);
+    ASSERT_EQ(post(sophie, "/api/v1/tiles/priority", R"({"tile": "0880_6840", "priority": 500})").status, 200);
+    auto ranked = nlohmann::json::parse(http_request(port(), "GET", "/api/v1/next-tile?limit=4", "", bearer(sophie)).body);
+    EXPECT_EQ(ranked["tiles"][0]["tile"], "0880_6840");
+    EXPECT_DOUBLE_EQ(ranked["tiles"][0]["score"].get<double>(), 500.0);
+    ASSERT_EQ(post(sophie, "/api/v1/tiles/priority", R"({"tile": "0880_6840", "priority": null})").status, 200);
+    pqxx::connection c(m_db->url());
+    pqxx::work tx(c);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM event WHERE kind = 'priority_set'")[0].as<int>(), 2);
+    EXPECT_TRUE(tx.exec1("SELECT priority_override IS NULL FROM tile WHERE key = '0880_6840'")[0].as<bool>());
+}

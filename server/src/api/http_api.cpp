@@ -311,6 +311,8 @@ HttpResponse route(Services& s, const HttpRequest& req) {
                                   "log in first: no valid session (cookie or Bearer token)", "api");
         }
         if (auto r = accounts_http(s, req, *principal, path)) return *r;
+        if (req.method == "POST")
+            if (auto r = workflow_post(s, req, *principal, path)) return *r;
         if (!get) return error_response(ErrorKind::invalid_argument, req.method + " " + path + " is not supported", "api");
         if (path == "/api/v1/me") return json_response(200, {{"user", user_json(*principal)}}, "me");
         if (path == "/api/v1/project") return json_response(200, project_json(s), "project");

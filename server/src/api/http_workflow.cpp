@@ -1,6 +1,7 @@
 #include "api/http_workflow.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "api/http_api.hpp"
 #include "geo/wkb.hpp"
@@ -66,6 +67,78 @@ json rings_json(const std::string& wkb) {
 }
 
 }  // namespace
+
+std::optional<HttpResponse> workflow_post(Services& s, const HttpRequest& req, const auth::Principal& who,
+                                          const std::string& path) {
+    if (path != "/api/v1/zones" && path != "/api/v1/zones/assign" && path != "/api/v1/tiles/priority")
+        return std::nullopt;
+    const std::string route = path == "/api/v1/tiles/priority" ? "priority" : "zones";
+    if (who.role != auth::Role::lead && who.role != auth::Role::admin)
+        return error_response(ErrorKind::forbidden, "zones and priorities are set by leads", route);
+    json body;
+    try {
+        body = json::parse(req.body);
+    } catch (const json::parse_error&) {
+    }
+    if (!body.is_object()) return error_response(ErrorKind::malformed, "the request body must be a JSON object", route);
+    auto text = [&](const char* name) -> std::optional<std::string> {
+        if (body.contains(name) && body[name].is_string()) return body[name].get<std::string>();
+        return std::nullopt;
+    };
+    if (path == "/api/v1/zones") {
+        const auto name = text("name"), kind = text("kind");
+        static const std::vector<std::string> kinds = {"commune", "epci", "departement", "tiles"};
+        if (!name || name->empty() || name->size() > 100)
+            return error_response(ErrorKind::invalid_argument, "\"name\" (1 to 100 characters) is required", route);
+        if (!kind || std::find(kinds.begin(), kinds.end(), *kind) == kinds.end())
+            return error_response(ErrorKind::invalid_argument,
+                                  "\"kind\" must be commune, epci, departement or tiles", route);
+        if (!body.contains("codes") || !body["codes"].is_array() || body["codes"].empty())
+            return error_response(ErrorKind::invalid_argument, "\"codes\" (a non-empty array of strings) is required", route);
+        std::vector<std::string> codes;
+        for (const auto& c : body["codes"]) {
+            if (!c.is_string()) return error_response(ErrorKind::invalid_argument, "every code must be a string", route);
+            codes.push_back(c.get<std::string>());
+        }
+        double boost = 0;
+        if (body.contains("boost")) {
+            if (!body["boost"].is_number() || !std::isfinite(body["boost"].get<double>()))
+                return error_response(ErrorKind::invalid_argument, "\"boost\" must be a number", route);
+            boost = body["boost"].get<double>();
+        }
+        try {
+            const int n = s.zones.define_zone(s.project, *name, *kind, codes, boost, who.user_id);
+            return json_response(200, {{"zone", *name}, {"tiles", n}}, route);
+        } catch (const std::invalid_argument& e) {
+            return error_response(ErrorKind::invalid_argument, e.what(), route);
+        }
+    }
+    if (path == "/api/v1/zones/assign") {
+        const auto user = text("user"), zone = text("zone");
+        if (!user || !zone) return error_response(ErrorKind::invalid_argument, "\"user\" and \"zone\" are required", route);
+        const bool remove = body.value("remove", false);
+        if (!s.zones.assign(s.project, *user, *zone, !remove, who.user_id))
+            return error_response(ErrorKind::not_found, "no user '" + user->substr(0, 63) + "' or zone '" +
+                                                            zone->substr(0, 100) + "'", route);
+        return json_response(200, {{"user", *user}, {"zone", *zone}, {"assigned", !remove}}, route);
+    }
+    // Tile priority override.
+    const auto tile = text("tile");
+    std::string why;
+    const auto key = tile ? tiles::parse_key(*tile, &why) : std::nullopt;
+    if (!key) return error_response(ErrorKind::invalid_argument, tile ? "tile: " + why : "\"tile\" is required", route);
+    std::optional<double> priority;
+    if (body.contains("priority") && !body["priority"].is_null()) {
+        if (!body["priority"].is_number() || !std::isfinite(body["priority"].get<double>()))
+            return error_response(ErrorKind::invalid_argument, "\"priority\" must be a number or null", route);
+        priority = body["priority"].get<double>();
+    }
+    if (!s.workflow.set_priority(s.project, key->str(), priority, who.user_id))
+        return error_response(ErrorKind::not_found, "tile " + key->str() + " does not exist", route);
+    json out = {{"tile", key->str()}};
+    out["priority"] = priority ? json(*priority) : json(nullptr);
+    return json_response(200, out, route);
+}
 
 std::optional<HttpResponse> workflow_http(Services& s, const HttpRequest& req, const auth::Principal& who,
                                           const std::string& path) {

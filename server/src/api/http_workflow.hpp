@@ -17,6 +17,13 @@
 
 namespace tessera::api {
 
+// Leads (and administrators) steer, over POST:
+//   /api/v1/zones          {"name", "kind": commune|epci|departement|tiles, "codes": [...], "boost"?}
+//   /api/v1/zones/assign   {"user", "zone", "remove"?: true}
+//   /api/v1/tiles/priority {"tile", "priority": number | null}   (a tile's priority override)
+std::optional<HttpResponse> workflow_post(Services& services, const HttpRequest& request, const auth::Principal& who,
+                                          const std::string& path);
+
 // The answer when `path` is one of the routes above, else nullopt.
 std::optional<HttpResponse> workflow_http(Services& services, const HttpRequest& request, const auth::Principal& who,
                                           const std::string& path);

@@ -160,6 +160,24 @@ std::vector<QueueEntry> WorkflowStore::review_queue(const ProjectRecord& project
     return out;
 }
 
+bool WorkflowStore::set_priority(const ProjectRecord& project, const std::string& tile_key,
+                                 std::optional<double> priority, int actor_id) {
+    auto conn = m_db.acquire();
+    pqxx::work tx(conn->pq());
+    auto r = priority ? tx.exec_params("UPDATE tile SET priority_override = $3 WHERE project_id = $1 AND key = $2 "
+                                       "RETURNING key",
+                                       project.id, tile_key, *priority)
+                      : tx.exec_params("UPDATE tile SET priority_override = NULL WHERE project_id = $1 AND key = $2 "
+                                       "RETURNING key",
+                                       project.id, tile_key);
+    if (r.empty()) return false;
+    tx.exec_params("INSERT INTO event (project_id, tile_key, kind, actor_id, payload) VALUES ($1, $2, 'priority_set', "
+                   "$3, jsonb_build_object('priority', $4::double precision))",
+                   project.id, tile_key, actor_id, priority ? std::optional<double>(*priority) : std::nullopt);
+    tx.commit();
+    return true;
+}
+
 std::vector<NextTile> WorkflowStore::next_tiles(const ProjectRecord& project, int user_id, std::size_t limit) {
     auto conn = m_db.acquire();
     pqxx::read_transaction tx(conn->pq());

@@ -78,6 +78,10 @@ public:
     // without zones), not held by someone else, by priority score (lead override, else low
     // model confidence, blocking quality issues and zone boosts first).
     std::vector<NextTile> next_tiles(const ProjectRecord& project, int user_id, std::size_t limit);
+    // A lead's override of a tile's priority score (nullopt: back to the computed score),
+    // recorded as an event; false when there is no such tile.
+    bool set_priority(const ProjectRecord& project, const std::string& tile_key, std::optional<double> priority,
+                      int actor_id);
 
 private:
     Database& m_db;
