@@ -510,15 +510,13 @@ END
 $fn$;
 
 -- Applies up to p_limit queued events (one folder at a time across every instance: the others
--- return at once); returns how many.
+-- wait, then fold what is left, so a read after a commit always sees it); returns how many.
 CREATE FUNCTION dashboard_fold(p_limit integer) RETURNS integer LANGUAGE plpgsql AS $fn$
 DECLARE
     r event%ROWTYPE;
     n integer := 0;
 BEGIN
-    IF NOT pg_try_advisory_xact_lock(7233184983304175615) THEN
-        RETURN 0;
-    END IF;
+    PERFORM pg_advisory_xact_lock(7233184983304175615);
     FOR r IN SELECT e.* FROM dash_pending p JOIN event e ON e.id = p.id ORDER BY p.id LIMIT p_limit LOOP
         PERFORM dashboard_apply_event(r);
         n := n + 1;

@@ -152,8 +152,7 @@ public:
     // one transaction; writers of those tables wait for it. For repairs and bulk loads.
     void rebuild(const ProjectRecord& project);
     // Folds the events written since the last fold into the rollups (every read does it first;
-    // the server also does it every few seconds). Returns how many; 0 while another instance
-    // folds.
+    // the server also does it every few seconds; folders wait for each other). Returns how many.
     std::size_t fold();
 
 private:
