@@ -786,7 +786,11 @@ BEGIN
     SELECT DISTINCT ON (m.tile_key) p_project, m.tile_key, m.state_after, coalesce(a.area_cm2, 0)
     FROM dash_moves m
     LEFT JOIN (SELECT DISTINCT ON (e.tile_key) e.tile_key,
-                      round(coalesce(dashboard_number(e.payload->>'area_m2'), 0) * 10000)::bigint AS area_cm2
+                      -- Imports logged before the area was (this migration): the features' area.
+                      round(coalesce(dashboard_number(e.payload->>'area_m2'),
+                                     (SELECT sum(ST_Area(f.geom)) FROM feature f
+                                      WHERE f.project_id = p_project AND f.tile_key = e.tile_key), 0) * 10000)::bigint
+                          AS area_cm2
                FROM dash_events e WHERE e.kind = 'tile_imported'
                ORDER BY e.tile_key, e.id DESC) a ON a.tile_key = m.tile_key
     ORDER BY m.tile_key, m.id DESC;
@@ -913,3 +917,6 @@ BEGIN
     WHERE project_id = p_project GROUP BY 2;
 END
 $fn$;
+
+-- A database that has a log already: its rollups from the whole log.
+SELECT dashboard_rebuild(id) FROM project;

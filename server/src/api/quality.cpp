@@ -56,7 +56,16 @@ void fill_report(const std::string& tile_key, std::int64_t seq, std::optional<st
 }
 
 std::string encode_stored_report(Services& s, const std::string& tile_key, std::uint64_t request_id) {
-    const auto stored = s.qc.issues(s.project, tile_key);
+    auto stored = s.qc.issues(s.project, tile_key);
+    if (!stored.whole_seq) {
+        // Never checked (loaded before the quality controls existed): checked whole now, once.
+        store::TileTransaction tx(s.db, s.project, tile_key);
+        if (tx.tile()) {
+            workflow::check_whole_tile(checker_of(s), tx);
+            tx.commit();
+        }
+        stored = s.qc.issues(s.project, tile_key);
+    }
     v1::ServerMessage m;
     m.set_request_id(request_id);
     fill_report(tile_key, stored.seq, stored.whole_seq, stored.counts, stored.issues, *m.mutable_qc_report());
