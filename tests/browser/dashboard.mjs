@@ -18,7 +18,7 @@
 // opens it on the main map. Prints one line per check and, last, exactly "N passed, M failed";
 // exits 1 on any failure. Every wait is bounded and the whole run stops after 200 s at the latest.
 import { join } from 'node:path';
-import { PASSWORD, SHOTS, budget, login, newPage, pageErrors, run, step } from './harness.mjs';
+import { PASSWORD, SHOTS, budget, login, newPage, pageErrors, run, step, waitForAck, waitUntil } from './harness.mjs';
 
 const LEAD = process.env.TESSERA_LEAD || 'sophie';
 const LEAD_PASSWORD = process.env.TESSERA_LEAD_PASSWORD || PASSWORD;
@@ -34,31 +34,12 @@ const notes = [];
 
 const hook = (page, fn, arg) => page.evaluate(fn, arg);
 
-async function waitUntil(page, fn, arg, what, describe = () => null, ms = budget()) {
-  const ok = await page.waitForFunction(fn, arg, { timeout: ms }).then(() => true, () => false);
-  if (!ok) throw new Error(`${what} (now: ${JSON.stringify(await hook(page, describe, arg))})`);
-}
 
 async function mapPx(page, p, sel = '#map') {
   const box = await page.locator(sel).boundingBox();
   return [box.x + p[0], box.y + p[1]];
 }
 
-async function waitForAck(page, prevId, what) {
-  const handle = await page.waitForFunction((prev) => {
-    const t = window.tessera;
-    const errs = [...document.querySelectorAll('.toast-error .toast-text')].map((e) => e.textContent.trim()).filter(Boolean);
-    if (errs.length) return { error: errs.join(' | ') };
-    if (document.getElementById('conflict-dialog')?.hidden === false) return { error: 'a conflict dialog opened' };
-    const a = t.lastAck();
-    if (a && a.changeSetId !== prev && t.pendingCount() === 0) return { ack: a };
-    return null;
-  }, prevId, { timeout: budget() }).catch(() => null);
-  const v = handle ? await handle.jsonValue() : null;
-  if (!v) throw new Error(`${what}: no ack within ${budget() / 1000} s`);
-  if (v.error) throw new Error(`${what}: ${v.error}`);
-  return v.ack;
-}
 
 const lastAckId = (page) => hook(page, () => window.tessera.lastAck()?.changeSetId ?? '');
 

@@ -13,7 +13,7 @@
 // Prints one line per check and, last, exactly "N passed, M failed"; exits 1 on any failure.
 // Every wait is bounded and the whole run stops after 150 s at the latest.
 import { join } from 'node:path';
-import { SHOTS, USER, WAIT_MS, budget, login, pageErrors, record, run, step } from './harness.mjs';
+import { SHOTS, USER, WAIT_MS, budget, login, pageErrors, record, run, step, waitForAck as ackOf } from './harness.mjs';
 
 
 let page;
@@ -26,32 +26,11 @@ const notes = [];
 // ------------------------------------------------------------------ helpers
 
 const hook = (fn, arg) => page.evaluate(fn, arg);
+const waitForAck = (prevId, what) => ackOf(page, prevId, what, { warnings: true });
 const feature = (id) => hook((i) => window.tessera.featureById(i), id);
 const field = async (name) => ((await page.locator(`#feature-panel [data-field="${name}"]`).first().textContent({ timeout: budget(3_000) })) ?? '').trim();
 const mapPx = (p) => [box.x + p[0], box.y + p[1]];
 
-/**
- * Waits for the ack of the change set the last action sent: a new lastAck and nothing pending,
- * or an error toast (its text is the failure). Returns the ack.
- */
-async function waitForAck(prevId, what) {
-  const handle = await page.waitForFunction((prev) => {
-    const t = window.tessera;
-    const errs = [...document.querySelectorAll('.toast-error .toast-text, .toast-warning .toast-text')].map((e) => e.textContent.trim()).filter(Boolean);
-    if (errs.length) return { error: errs.join(' | ') };
-    if (document.getElementById('conflict-dialog')?.hidden === false) return { error: 'a conflict dialog opened' };
-    const a = t.lastAck();
-    if (a && a.changeSetId !== prev && t.pendingCount() === 0) return { ack: a };
-    return null;
-  }, prevId, { timeout: budget() }).catch(() => null);
-  const v = handle ? await handle.jsonValue() : null;
-  if (!v) throw new Error(`${what}: no ack within ${budget() / 1000} s (pending ${await hook(() => window.tessera.pendingCount())}, save state "${await hook(() => window.tessera.saveState())}")`);
-  if (v.error) {
-    await page.evaluate(() => document.querySelectorAll('.toast').forEach((e) => e.remove()));
-    throw new Error(`${what}: ${v.error}`);
-  }
-  return v.ack;
-}
 
 const lastAckId = () => hook(() => window.tessera.lastAck()?.changeSetId ?? '');
 

@@ -73,6 +73,41 @@ export async function newPage() {
   return page;
 }
 
+/**
+ * Waits until the change set after `prevId` is acknowledged with nothing pending, or an error
+ * toast (and, with `warnings`, a warning toast) or the conflict dialog shows: then it fails with
+ * what it says (the toasts cleared for the next step). Returns the ack.
+ */
+export async function waitForAck(page, prevId, what, { warnings = false } = {}) {
+  const selector = warnings ? '.toast-error .toast-text, .toast-warning .toast-text' : '.toast-error .toast-text';
+  const handle = await page.waitForFunction(([prev, sel]) => {
+    const t = window.tessera;
+    const errs = [...document.querySelectorAll(sel)].map((e) => e.textContent.trim()).filter(Boolean);
+    if (errs.length) return { error: errs.join(' | ') };
+    if (document.getElementById('conflict-dialog')?.hidden === false) return { error: 'a conflict dialog opened' };
+    const a = t.lastAck();
+    if (a && a.changeSetId !== prev && t.pendingCount() === 0) return { ack: a };
+    return null;
+  }, [prevId, selector], { timeout: budget() }).catch(() => null);
+  const v = handle ? await handle.jsonValue() : null;
+  if (!v) {
+    const pending = await page.evaluate(() => window.tessera.pendingCount());
+    const state = await page.evaluate(() => window.tessera.saveState?.());
+    throw new Error(`${what}: no ack within ${budget() / 1000} s (pending ${pending}, save state "${state}")`);
+  }
+  if (v.error) {
+    await page.evaluate(() => document.querySelectorAll('.toast').forEach((e) => e.remove()));
+    throw new Error(`${what}: ${v.error}`);
+  }
+  return v.ack;
+}
+
+/** Waits until `fn(arg)` in the page is truthy; on timeout, says what `describe(arg)` reads then. */
+export async function waitUntil(page, fn, arg, what, describe = () => null, ms = budget()) {
+  const ok = await page.waitForFunction(fn, arg, { timeout: ms }).then(() => true, () => false);
+  if (!ok) throw new Error(`${what} (now: ${JSON.stringify(await page.evaluate(describe, arg))})`);
+}
+
 // The steps, in order. A step records its own check; when it throws, its check fails and, if
 // it is `fatal`, the checks of the remaining steps are counted as failed (not run).
 export const step = (name, fatal, fn) => steps.push({ name, fatal, fn });

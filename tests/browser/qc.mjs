@@ -16,7 +16,7 @@
 // Prints one line per check and, last, exactly "N passed, M failed"; exits 1 on any failure.
 // Every wait is bounded and the whole run stops after 150 s at the latest.
 import { join } from 'node:path';
-import { SHOTS, budget, login, pageErrors, run, step } from './harness.mjs';
+import { SHOTS, budget, login, pageErrors, run, step, waitForAck as ackOf, waitUntil as untilOn } from './harness.mjs';
 
 let page;
 let box; // the map element's bounding box
@@ -30,35 +30,13 @@ const notes = [];
 // ------------------------------------------------------------------ helpers
 
 const hook = (fn, arg) => page.evaluate(fn, arg);
+const waitForAck = (prevId, what) => ackOf(page, prevId, what, { warnings: true });
+const waitUntil = (fn, arg, what, describe, ms) => untilOn(page, fn, arg, what, describe, ms);
 const qc = (key) => hook((k) => window.tessera.qc(k), key);
 const mapPx = (p) => [box.x + p[0], box.y + p[1]];
 const lastAckId = () => hook(() => window.tessera.lastAck()?.changeSetId ?? '');
 
-/** Waits for the ack of the change set the last action sent (an error or warning toast fails). */
-async function waitForAck(prevId, what) {
-  const handle = await page.waitForFunction((prev) => {
-    const t = window.tessera;
-    const errs = [...document.querySelectorAll('.toast-error .toast-text, .toast-warning .toast-text')].map((e) => e.textContent.trim()).filter(Boolean);
-    if (errs.length) return { error: errs.join(' | ') };
-    if (document.getElementById('conflict-dialog')?.hidden === false) return { error: 'a conflict dialog opened' };
-    const a = t.lastAck();
-    if (a && a.changeSetId !== prev && t.pendingCount() === 0) return { ack: a };
-    return null;
-  }, prevId, { timeout: budget() }).catch(() => null);
-  const v = handle ? await handle.jsonValue() : null;
-  if (!v) throw new Error(`${what}: no ack within ${budget() / 1000} s (pending ${await hook(() => window.tessera.pendingCount())})`);
-  if (v.error) {
-    await page.evaluate(() => document.querySelectorAll('.toast').forEach((e) => e.remove()));
-    throw new Error(`${what}: ${v.error}`);
-  }
-  return v.ack;
-}
 
-/** Waits until `fn(arg)` in the page is truthy; on timeout, says what `describe` reads then. */
-async function waitUntil(fn, arg, what, describe = () => null, ms = budget()) {
-  const ok = await page.waitForFunction(fn, arg, { timeout: ms }).then(() => true, () => false);
-  if (!ok) throw new Error(`${what} (now: ${JSON.stringify(await hook(describe, arg))})`);
-}
 
 const panelState = () => {
   const p = document.getElementById('qc-panel');

@@ -20,7 +20,7 @@
 // again; "Next tile" opens the best tile open for editing. Prints one line per check and, last, exactly "N passed, M failed"; exits 1 on any
 // failure. Every wait is bounded and the whole run stops after 240 s at the latest.
 import { join } from 'node:path';
-import { PASSWORD, SHOTS, budget, login, newPage, pageErrors, run, step } from './harness.mjs';
+import { PASSWORD, SHOTS, budget, login, newPage, pageErrors, run, step, waitForAck, waitUntil } from './harness.mjs';
 
 const CONTROLLER = process.env.TESSERA_CONTROLLER || 'marc';
 const LEAD = process.env.TESSERA_LEAD || 'sophie';
@@ -40,11 +40,6 @@ const notes = [];
 
 const hook = (page, fn, arg) => page.evaluate(fn, arg);
 
-/** Waits until `fn(arg)` in the page is truthy; on timeout, says what `describe` reads then. */
-async function waitUntil(page, fn, arg, what, describe = () => null, ms = budget()) {
-  const ok = await page.waitForFunction(fn, arg, { timeout: ms }).then(() => true, () => false);
-  if (!ok) throw new Error(`${what} (now: ${JSON.stringify(await hook(page, describe, arg))})`);
-}
 
 async function mapPx(page, p) {
   const box = await page.locator('#map').boundingBox();
@@ -55,22 +50,6 @@ async function fitTile(page) {
   await hook(page, ([x, y, s]) => window.tessera.fit([x, y, x + s, y + s]), [tile.x, tile.y, tile.size]);
 }
 
-/** Waits for the ack of the change set the last action sent (an error toast or a conflict fails). */
-async function waitForAck(page, prevId, what) {
-  const handle = await page.waitForFunction((prev) => {
-    const t = window.tessera;
-    const errs = [...document.querySelectorAll('.toast-error .toast-text')].map((e) => e.textContent.trim()).filter(Boolean);
-    if (errs.length) return { error: errs.join(' | ') };
-    if (document.getElementById('conflict-dialog')?.hidden === false) return { error: 'a conflict dialog opened' };
-    const a = t.lastAck();
-    if (a && a.changeSetId !== prev && t.pendingCount() === 0) return { ack: a };
-    return null;
-  }, prevId, { timeout: budget() }).catch(() => null);
-  const v = handle ? await handle.jsonValue() : null;
-  if (!v) throw new Error(`${what}: no ack within ${budget() / 1000} s`);
-  if (v.error) throw new Error(`${what}: ${v.error}`);
-  return v.ack;
-}
 
 const lastAckId = (page) => hook(page, () => window.tessera.lastAck()?.changeSetId ?? '');
 

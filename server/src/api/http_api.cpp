@@ -156,16 +156,10 @@ HttpResponse tiles_in_bbox(Services& s, const HttpRequest& req, const auth::Prin
 // A tile's stored quality-control issues (kept current by every change set and whole-tile check).
 HttpResponse qc_report(Services& s, const HttpRequest& req, const auth::Principal& who) {
     const std::string route = "qc";
-    const auto tile = query_param(req.target, "tile");
-    if (!tile) return error_response(ErrorKind::invalid_argument, "tile=KEY is required", route);
-    std::string why;
-    const auto key = tiles::parse_key(*tile, &why);
-    if (!key || !s.grid.aligned(*key)) return error_response(ErrorKind::invalid_argument, "tile: " + why, route);
-    if (!s.projects.tile(s.project, key->str()))
-        return error_response(ErrorKind::not_found, "tile " + key->str() + " does not exist", route);
-    if (visible_tiles(s, who, {key->str()}).empty())
-        return error_response(ErrorKind::forbidden, "tile " + key->str() + " is outside your zones", route);
-    const auto report = s.qc.issues(s.project, key->str());
+    HttpResponse error;
+    const auto key = tile_of_request(s, req, who, error, route);
+    if (!key) return error;
+    const auto report = s.qc.issues(s.project, *key);
     json issues = json::array();
     for (const auto& i : report.issues)
         issues.push_back({{"key", i.key},
@@ -176,7 +170,7 @@ HttpResponse qc_report(Services& s, const HttpRequest& req, const auth::Principa
                           {"y", static_cast<double>(i.y_cm) / 100},
                           {"message", i.message},
                           {"area_m2", i.area_m2}});
-    json out = {{"tile", key->str()},
+    json out = {{"tile", *key},
                 {"seq", report.seq},
                 {"blocking", report.counts.blocking},
                 {"warnings", report.counts.warnings},

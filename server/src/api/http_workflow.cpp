@@ -29,7 +29,23 @@ json review_json(const store::ReviewRecord& r) {
     return j;
 }
 
-std::optional<std::string> tile_param(Services& s, const HttpRequest& req, const auth::Principal& who,
+
+// A polygon's rings in metres, GeoJSON style.
+json rings_json(const std::string& wkb) {
+    json rings = json::array();
+    auto parsed = geo::polygon_from_wkb(wkb);
+    if (!parsed) return rings;
+    for (const auto& ring : *parsed) {
+        json r = json::array();
+        for (const auto& p : ring) r.push_back({static_cast<double>(p.x) / 100, static_cast<double>(p.y) / 100});
+        rings.push_back(std::move(r));
+    }
+    return rings;
+}
+
+}  // namespace
+
+std::optional<std::string> tile_of_request(Services& s, const HttpRequest& req, const auth::Principal& who,
                                       HttpResponse& error, const std::string& route) {
     auto tile = query_param(req.target, "tile");
     if (!tile) {
@@ -52,21 +68,6 @@ std::optional<std::string> tile_param(Services& s, const HttpRequest& req, const
     }
     return key->str();
 }
-
-// A polygon's rings in metres, GeoJSON style.
-json rings_json(const std::string& wkb) {
-    json rings = json::array();
-    auto parsed = geo::polygon_from_wkb(wkb);
-    if (!parsed) return rings;
-    for (const auto& ring : *parsed) {
-        json r = json::array();
-        for (const auto& p : ring) r.push_back({static_cast<double>(p.x) / 100, static_cast<double>(p.y) / 100});
-        rings.push_back(std::move(r));
-    }
-    return rings;
-}
-
-}  // namespace
 
 std::optional<HttpResponse> workflow_post(Services& s, const HttpRequest& req, const auth::Principal& who,
                                           const std::string& path) {
@@ -168,7 +169,7 @@ std::optional<HttpResponse> workflow_http(Services& s, const HttpRequest& req, c
     }
     if (path == "/api/v1/reviews") {
         HttpResponse error;
-        auto tile = tile_param(s, req, who, error, "reviews");
+        auto tile = tile_of_request(s, req, who, error, "reviews");
         if (!tile) return error;
         json list = json::array();
         for (const auto& r : s.workflow.reviews(s.project, *tile, 50)) list.push_back(review_json(r));
@@ -176,7 +177,7 @@ std::optional<HttpResponse> workflow_http(Services& s, const HttpRequest& req, c
     }
     if (path == "/api/v1/prediction") {
         HttpResponse error;
-        auto tile = tile_param(s, req, who, error, "prediction");
+        auto tile = tile_of_request(s, req, who, error, "prediction");
         if (!tile) return error;
         json features = json::array();
         for (const auto& f : s.workflow.prediction(s.project, *tile)) {

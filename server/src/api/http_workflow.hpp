@@ -17,6 +17,11 @@
 
 namespace tessera::api {
 
+// The tile of a request's `tile=KEY`: checked, existing, within the user's zones; nullopt with
+// `error` set otherwise.
+std::optional<std::string> tile_of_request(Services& services, const HttpRequest& request, const auth::Principal& who,
+                                           HttpResponse& error, const std::string& route);
+
 // Leads (and administrators) steer, over POST:
 //   /api/v1/zones          {"name", "kind": commune|epci|departement|tiles, "codes": [...], "boost"?}
 //   /api/v1/zones/assign   {"user", "zone", "remove"?: true}

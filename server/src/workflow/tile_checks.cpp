@@ -142,30 +142,28 @@ ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const 
 
     // What was stored about these features (and the gaps they may have filled): the region is
     // the touched features' box.
+    std::vector<geo::RingsCm> touched_rings;
     std::optional<tiles::Box> region;
     for (const auto& f : rows) {
         if (!touched_set.contains(f.id)) continue;
-        if (auto rings = geo::polygon_from_wkb(f.wkb)) {
-            for (const auto& p : (*rings)[0]) {
-                const double x = static_cast<double>(p.x) / 100, y = static_cast<double>(p.y) / 100;
-                if (!region) region = tiles::Box{x, y, x, y};
-                region->min_x = std::min(region->min_x, x);
-                region->min_y = std::min(region->min_y, y);
-                region->max_x = std::max(region->max_x, x);
-                region->max_y = std::max(region->max_y, y);
-            }
+        auto rings = geo::polygon_from_wkb(f.wkb);
+        if (!rings) continue;
+        for (const auto& p : (*rings)[0]) {
+            const double x = static_cast<double>(p.x) / 100, y = static_cast<double>(p.y) / 100;
+            if (!region) region = tiles::Box{x, y, x, y};
+            region->min_x = std::min(region->min_x, x);
+            region->min_y = std::min(region->min_y, y);
+            region->max_x = std::max(region->max_x, x);
+            region->max_y = std::max(region->max_y, y);
         }
+        touched_rings.push_back(std::move(*rings));
     }
     std::vector<std::int64_t> involved = touched;
     involved.insert(involved.end(), deleted.begin(), deleted.end());
     const auto before = access.issues_near(involved, region.value_or(tiles::Box{0, 0, -1, -1}));
 
     // A stored gap near the change but not bordering it is fixed only if a touched feature now
-    // covers it; otherwise this check cannot tell and leaves it.
-    std::vector<geo::RingsCm> touched_rings;
-    for (const auto& f : rows)
-        if (touched_set.contains(f.id))
-            if (auto rings = geo::polygon_from_wkb(f.wkb)) touched_rings.push_back(std::move(*rings));
+    // covers it (touched_rings); otherwise this check cannot tell and leaves it.
     const std::set<std::int64_t> involved_set(involved.begin(), involved.end());
     std::map<std::string, const store::StoredIssue*> old, before_by_key;
     for (const auto& i : before) {
