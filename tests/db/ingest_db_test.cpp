@@ -25,12 +25,16 @@ protected:
     }
     void TearDown() override { std::filesystem::remove_all(m_dir); }
 
-    ingest::VectorReport run(const std::filesystem::path& file, geo::FieldMap fields = {}) {
+    std::unique_ptr<ingest::ImportReport> run(const std::filesystem::path& file, geo::FieldMap fields = {},
+                                              bool restart = false) {
         ingest::VectorOptions o;
         o.file = file;
         o.fields = std::move(fields);
+        o.load.restart = restart;
         std::ostringstream log;
-        return ingest::ingest_vector(o, m_projects, m_project, core::Nomenclature::builtin(), log);
+        auto report = std::make_unique<ingest::ImportReport>();
+        ingest::ingest_vector(o, m_projects, m_project, core::Nomenclature::builtin(), *report, log);
+        return report;
     }
 
     // Every tile is a partition of its square: areas sum to the square, the union is the square.
@@ -77,9 +81,9 @@ TEST_F(IngestDb, StraddlingPolygonsBecomeAPartitionOfEachTile) {
     const auto file = m_dir / "prediction.gpkg";
     test::write_vector(file, "GPKG", 2154, test::straddling_partition(880000, 6840000));
     auto report = run(file);
-    EXPECT_EQ(report.features_read, 7u);
-    EXPECT_EQ(report.tiles_loaded, 4u);
-    EXPECT_GT(report.polygons_loaded, 6u);  // cut by the tile borders
+    EXPECT_EQ(report->input_features, 7u);
+    EXPECT_EQ(report->tiles_loaded, 4u);
+    EXPECT_GT(report->totals.polygons, 6u);  // cut by the tile borders
     expect_partition();
     // The field straddling four tiles is in four pieces, with its confidence and classes.
     pqxx::connection c(m_db.url());
@@ -90,10 +94,10 @@ TEST_F(IngestDb, StraddlingPolygonsBecomeAPartitionOfEachTile) {
     EXPECT_NEAR(field[1].as<double>(), 0.81, 1e-6);
     auto tiles = tx.exec1("SELECT count(*), sum(feature_count), min(seq) FROM tile");
     EXPECT_EQ(tiles[0].as<int>(), 4);
-    EXPECT_EQ(tiles[1].as<int>(), static_cast<int>(report.polygons_loaded));
+    EXPECT_EQ(tiles[1].as<int>(), static_cast<int>(report->totals.polygons));
     EXPECT_EQ(tiles[2].as<int>(), 1);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM event WHERE kind = 'tile_imported'")[0].as<int>(), 4);
-    EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature_history")[0].as<int>(), static_cast<int>(report.polygons_loaded));
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature_history")[0].as<int>(), static_cast<int>(report->totals.polygons));
 }
 
 TEST_F(IngestDb, ReprojectsFromWgs84AndReadsPercentConfidence) {
@@ -106,7 +110,7 @@ TEST_F(IngestDb, ReprojectsFromWgs84AndReadsPercentConfidence) {
     const auto cmd = "ogr2ogr -f GeoJSON -t_srs EPSG:4326 -lco COORDINATE_PRECISION=12 " + wgs.string() + " " + l93.string();
     ASSERT_EQ(std::system(cmd.c_str()), 0);
     auto report = run(wgs);
-    EXPECT_TRUE(report.percent_confidence);
+    EXPECT_TRUE(report->percent_confidence);
     expect_partition();
     pqxx::connection c(m_db.url());
     pqxx::work tx(c);
@@ -118,7 +122,8 @@ TEST_F(IngestDb, ReIngestReplacesUntouchedTilesButNeverEditedOnes) {
     const auto file = m_dir / "p.gpkg";
     test::write_vector(file, "GPKG", 2154, test::straddling_partition(880000, 6840000));
     run(file);
-    run(file);  // untouched: replaced, still one copy
+    run(file);                  // the same import again: every tile already loaded, nothing done
+    run(file, {}, true);        // restarted: untouched tiles replaced, still one copy
     {
         pqxx::connection c(m_db.url());
         pqxx::work tx(c);
@@ -128,7 +133,7 @@ TEST_F(IngestDb, ReIngestReplacesUntouchedTilesButNeverEditedOnes) {
         tx.commit();
     }
     try {
-        run(file);
+        run(file, {}, true);
         FAIL() << "an edited tile must not be overwritten";
     } catch (const std::runtime_error& e) {
         EXPECT_NE(std::string(e.what()).find("0880_6840"), std::string::npos) << e.what();

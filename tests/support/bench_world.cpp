@@ -51,7 +51,8 @@ store::ProjectRecord load_dense_tile(const TestDatabase& db, store::ProjectStore
     ingest::VectorOptions options;
     options.file = file;
     std::ostringstream log;
-    ingest::ingest_vector(options, projects, project, core::Nomenclature::builtin(), log);
+    ingest::ImportReport report;
+    ingest::ingest_vector(options, projects, project, core::Nomenclature::builtin(), report, log);
     std::filesystem::remove_all(dir);
     return project;
 }

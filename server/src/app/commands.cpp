@@ -14,7 +14,6 @@
 #include "core/metrics.hpp"
 #include "core/nomenclature.hpp"
 #include "demo/demo.hpp"
-#include "ingest/vector_ingest.hpp"
 #include "net/server.hpp"
 #include "qc/rules.hpp"
 #include "store/accounts.hpp"
@@ -261,50 +260,6 @@ int cmd_project(const std::vector<std::string>& args) {
     store::ProjectStore projects(db);
     auto p = projects.ensure(pos[1], srid, tile, a.get_or("imagery", R"({"kind": "none"})"));
     std::cout << "project " << p.name << " (EPSG:" << p.srid << ", " << p.tile_size_m << " m tiles) ready\n";
-    return 0;
-}
-
-int cmd_ingest(const std::vector<std::string>& args) {
-    const auto specs = with(config_options(), {{"layer", true, "layer to read (default: the first)"},
-                                               {"cs-field", true, "field with the land-cover code (default code_cs)"},
-                                               {"us-field", true, "field with the land-use code (default code_us)"},
-                                               {"confidence-field", true, "field with the confidence, 0..1 or 0..100 (default confidence; '' for none)"},
-                                               {"prediction-set", true, "name of the prediction set (default: default)"},
-                                               {"dry-run", false, "check and report without writing"}});
-    Args a(args, specs);
-    if (print_help(a, "tessera ingest vector FILE [--project NAME] [--layer L] [--cs-field F] ...",
-                   "Loads vector predictions (any OGR format with CS/US/confidence fields) into the project's\n"
-                   "tiles: reprojected, clipped to tiles on the 1 cm grid, one transaction per tile. Tiles that\n"
-                   "people have edited are never overwritten.",
-                   specs))
-        return 0;
-    auto pos = a.positionals();
-    if (!pos.empty() && pos[0] == "vector") pos.erase(pos.begin());
-    if (pos.size() != 1) throw UsageError("expected: tessera ingest vector FILE");
-    const auto config = load_config(a);
-    store::migrate(config.database_url);
-    store::Database db(config.database_url, 1);
-    store::ProjectStore projects(db);
-    auto project = projects.find(config.project);
-    if (!project) {
-        throw std::runtime_error("project '" + config.project + "' does not exist: create it with `tessera project create " +
-                                 config.project + "`");
-    }
-    ingest::VectorOptions options;
-    options.file = pos[0];
-    options.layer = a.get_or("layer", "");
-    options.fields.cs = a.get_or("cs-field", "code_cs");
-    options.fields.us = a.get_or("us-field", "code_us");
-    options.fields.confidence = a.get_or("confidence-field", "confidence");
-    options.prediction_set = a.get_or("prediction-set", "default");
-    options.dry_run = a.has("dry-run");
-    const auto rules = load_qc_rules(config);
-    options.qc_rules = &rules;
-    auto report = ingest::ingest_vector(options, projects, *project, core::Nomenclature::builtin(), std::cout);
-    std::cout << "ingested " << report.polygons_loaded << " polygons into " << report.tiles_loaded << " tiles from "
-              << report.features_read << " features in " << report.seconds << " s\n";
-    for (const auto& [cs, area] : report.area_by_cs)
-        std::cout << "  " << cs << "  " << static_cast<long long>(area / 10000) << " ha\n";
     return 0;
 }
 

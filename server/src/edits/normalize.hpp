@@ -3,10 +3,12 @@
 // Turns polygons that partition a tile only approximately — clipped one by one, each
 // snap-rounded on its own, so that neighbours may differ by sub-centimetre slivers — into an
 // exact partition of the tile square: every boundary is noded together once, each face goes
-// to the polygon it lies in, and the slivers of gaps and overlaps to the neighbour sharing the
-// longest border. Pure computation; thread-safe (each call has its own GEOS context).
+// to the polygon it lies in (the first of them, when they overlap: order the polygons by
+// priority), and the faces no polygon covers (gaps) to the neighbour sharing the longest border
+// with them. Pure computation; thread-safe (each call has its own GEOS context).
 
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "geo/wkb.hpp"
@@ -15,12 +17,30 @@
 namespace tessera::edits {
 
 struct NormalizedPart {
-    std::size_t source;  // index of the input polygon it comes from
+    std::size_t source;  // index of the input polygon it comes from (for a flagged gap: its neighbour)
     geo::RingsCm rings;  // one polygon, on the 1 cm grid
+    bool gap = false;    // a gap kept as its own polygon (GapPolicy::flag)
+};
+
+// What becomes of a gap: a connected group of faces that no polygon covers.
+struct GapPolicy {
+    // Gaps larger than this (m²) are left uncovered: beyond what the polygons describe (the edge
+    // of the prediction), not a hole between them. Infinite: every gap is filled or flagged.
+    double max_area_m2 = std::numeric_limits<double>::infinity();
+    // Flag instead of fill: the gap becomes its own polygon (source = the neighbour sharing the
+    // longest border with it, whose classes it takes).
+    bool flag = false;
+};
+
+struct NormalizeStats {
+    double overlap_m2 = 0;  // area covered by more than one polygon, given to the first
+    std::size_t gaps_filled = 0, gaps_flagged = 0, gaps_left = 0;
+    double gaps_filled_m2 = 0, gaps_flagged_m2 = 0, gaps_left_m2 = 0;
 };
 
 // `polygons` must lie inside `tile`. A polygon that ends in several pieces gives several parts
 // (largest first); one that ends empty gives none.
-std::vector<NormalizedPart> normalize_partition(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons);
+std::vector<NormalizedPart> normalize_partition(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons,
+                                                const GapPolicy& gaps = {}, NormalizeStats* stats = nullptr);
 
 }  // namespace tessera::edits

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "tiles/grid.hpp"
+
 namespace tessera::geo {
 
 // An input problem, with where it is: "file.gpkg, layer 'x', feature 12: ...".
@@ -20,8 +22,9 @@ public:
 };
 
 struct FieldMap {
-    std::string cs = "code_cs";
-    std::string us = "code_us";
+    std::string cs = "code_cs";  // empty when `model_class` is given
+    std::string us = "code_us";  // empty when `model_class` is given
+    std::string model_class;     // a field of model classes, mapped to CS/US by the caller
     std::string confidence = "confidence";  // empty: the file has none
     std::vector<std::string> extra;          // more text fields to read (required)
 };
@@ -31,6 +34,7 @@ struct VectorFeature {
     std::string wkb;  // ISO WKB in the target CRS (Polygon or MultiPolygon)
     std::string cs;
     std::string us;
+    std::string model_class;           // FieldMap::model_class's value ("" when null or not mapped)
     std::optional<double> confidence;  // as stored (0..1 or 0..100)
     std::vector<std::string> extra;    // FieldMap::extra's values, in order ("" when null)
 };
@@ -50,6 +54,15 @@ public:
     bool reprojected() const;
     std::int64_t feature_count() const;  // -1 when the driver cannot tell cheaply
 
+    // The layer's extent in the target CRS (its envelope reprojected, densified); nullopt when
+    // the layer is empty.
+    std::optional<tiles::Box> extent();
+    // Only features whose envelope meets `box` (target CRS) from now on; nullopt: all of them.
+    // Rewinds the reading.
+    void restrict_to(const std::optional<tiles::Box>& box);
+    // Read the fields only, not the geometries (a quick pass over a large file); rewinds.
+    void attributes_only(bool on);
+
     // The next feature; false at the end. Throws InputError naming the feature when its
     // geometry is not polygonal, has non-finite coordinates or cannot be reprojected.
     bool next(VectorFeature& out);
@@ -57,6 +70,8 @@ public:
     std::string where(std::int64_t fid) const;
 
 private:
+    void read_fields(void* feature, VectorFeature& out) const;
+
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -1,51 +1,285 @@
 #include "ingest/vector_ingest.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
 #include <vector>
 
 #include "core/hex.hpp"
-#include "edits/normalize.hpp"
 #include "geo/geos.hpp"
 #include "geo/wkb.hpp"
+#include "qc/qc.hpp"
 #include "tiles/grid.hpp"
-#include "workflow/tile_checks.hpp"
 
 namespace tessera::ingest {
 namespace {
 
-struct Input {
+constexpr double no_confidence = std::numeric_limits<double>::quiet_NaN();
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Whether every coordinate of an ISO WKB (Multi)Polygon already lies on the 1 cm grid: then its
+// rings can be taken as they are, without a fixed-precision pass through GEOS.
+bool on_grid(std::string_view wkb) {
+    std::size_t at = 0;
+    bool ok = true;
+    const auto u32 = [&](bool little) -> std::uint32_t {
+        if (at + 4 > wkb.size()) throw std::runtime_error("truncated");
+        unsigned char b[4];
+        std::memcpy(b, wkb.data() + at, 4);
+        at += 4;
+        return little ? (b[0] | b[1] << 8 | b[2] << 16 | static_cast<std::uint32_t>(b[3]) << 24)
+                      : (b[3] | b[2] << 8 | b[1] << 16 | static_cast<std::uint32_t>(b[0]) << 24);
+    };
+    const auto polygon = [&](bool little) {
+        const auto rings = u32(little);
+        for (std::uint32_t r = 0; r < rings && ok; ++r) {
+            const auto points = u32(little);
+            if (at + 16ull * points > wkb.size()) throw std::runtime_error("truncated");
+            for (std::uint32_t p = 0; p < 2 * points; ++p) {
+                double v;
+                unsigned char b[8];
+                std::memcpy(b, wkb.data() + at, 8);
+                if (!little) std::reverse(b, b + 8);
+                std::memcpy(&v, b, 8);
+                at += 8;
+                const double cm = v * 100;
+                if (std::fabs(cm - std::nearbyint(cm)) > 1e-6) ok = false;
+            }
+        }
+    };
+    try {
+        const bool little = wkb.at(at++) == 1;
+        const auto type = u32(little);
+        if (type == 3) {
+            polygon(little);
+        } else if (type == 6) {
+            const auto n = u32(little);
+            for (std::uint32_t i = 0; i < n && ok; ++i) {
+                const bool l = wkb.at(at++) == 1;
+                u32(l);
+                polygon(l);
+            }
+        } else {
+            return false;
+        }
+    } catch (const std::exception&) {
+        return false;
+    }
+    return ok;
+}
+
+struct Piece {
+    geo::RingsCm rings;
+    double confidence;  // 0..1, NaN: none
     std::int64_t fid;
-    geo::Geom geom;
-    std::string cs, us;
-    std::optional<double> confidence;
+    std::string cs, us, model_class;
 };
+
+class VectorTiles {
+public:
+    VectorTiles(const VectorOptions& options, const store::ProjectRecord& project, bool percent, double low)
+        : m_options(options), m_grid(project.tile_size_m), m_srid(project.srid), m_percent(percent), m_low(low),
+          m_source(options.file, options.layer, project.srid, options.fields) {}
+
+    std::optional<TileOutput> operator()(const tiles::TileKey& key) {
+        TileOutput out;
+        auto& tally = out.tally;
+        const auto bounds = m_grid.bounds(key);
+        auto t = Clock::now();
+        const auto pieces = read_pieces(bounds, tally);
+        tally.stage_seconds["read and clip"] += since(t);
+        if (pieces.empty()) return std::nullopt;
+
+        t = Clock::now();
+        std::vector<geo::RingsCm> polygons;
+        polygons.reserve(pieces.size());
+        for (const auto& p : pieces) polygons.push_back(p.rings);
+        std::vector<edits::NormalizedPart> parts;
+        if (qc::exact_partition(bounds, polygons)) {
+            parts.reserve(pieces.size());
+            for (std::size_t i = 0; i < pieces.size(); ++i) parts.push_back({i, std::move(polygons[i]), false});
+        } else {
+            edits::NormalizeStats stats;
+            parts = edits::normalize_partition(bounds, polygons, m_options.gaps, &stats);
+            ++tally.repaired_tiles;
+            tally.overlap_m2 += stats.overlap_m2;
+            tally.gaps_filled += stats.gaps_filled;
+            tally.gaps_filled_m2 += stats.gaps_filled_m2;
+            tally.gaps_flagged += stats.gaps_flagged;
+            tally.gaps_flagged_m2 += stats.gaps_flagged_m2;
+            tally.uncovered_m2 += stats.gaps_left_m2;
+        }
+        tally.stage_seconds["partition"] += since(t);
+
+        t = Clock::now();
+        out.features.reserve(parts.size());
+        for (const auto& part : parts) {
+            const auto& from = pieces[part.source];
+            // A flagged gap takes its neighbour's classes with no confidence at all: the quality
+            // controls then ask a person to look at it.
+            const double confidence = part.gap ? 0.0 : from.confidence;
+            std::optional<float> c;
+            if (!std::isnan(confidence)) c = static_cast<float>(confidence);
+            auto wkb = geo::polygon_to_wkb(part.rings, m_srid);
+            const double area = static_cast<double>(ring_area2_abs(part.rings)) / 2e4;
+            tally.add_polygon(from.cs, from.model_class, area, confidence, m_low);
+            out.features.push_back(store::NewFeature{from.cs, from.us, c, core::hex(wkb)});
+        }
+        tally.stage_seconds["encode"] += since(t);
+        return out;
+    }
+
+private:
+    static std::int64_t ring_area2_abs(const geo::RingsCm& rings) {
+        std::int64_t total = 0;
+        for (std::size_t i = 0; i < rings.size(); ++i) {
+            std::int64_t a = 0;
+            const auto& r = rings[i];
+            for (std::size_t k = 0; k + 1 < r.size(); ++k) a += r[k].x * r[k + 1].y - r[k + 1].x * r[k].y;
+            total += (i == 0 ? 1 : -1) * (a < 0 ? -a : a);
+        }
+        return total;
+    }
+
+    std::vector<Piece> read_pieces(const tiles::Box& bounds, TileTally& tally) {
+        std::vector<Piece> pieces;
+        m_source.restrict_to(bounds);
+        auto box = m_ctx.box(bounds.min_x, bounds.min_y, bounds.max_x, bounds.max_y);
+        geo::VectorFeature f;
+        while (m_source.next(f)) {
+            auto g = m_ctx.from_wkb(f.wkb);
+            double x0, y0, x1, y1;
+            GEOSGeom_getXMin_r(m_ctx.handle(), g.get(), &x0);
+            GEOSGeom_getYMin_r(m_ctx.handle(), g.get(), &y0);
+            GEOSGeom_getXMax_r(m_ctx.handle(), g.get(), &x1);
+            GEOSGeom_getYMax_r(m_ctx.handle(), g.get(), &y1);
+            if (x1 <= bounds.min_x || x0 >= bounds.max_x || y1 <= bounds.min_y || y0 >= bounds.max_y) continue;
+            const bool inside = x0 >= bounds.min_x && x1 <= bounds.max_x && y0 >= bounds.min_y && y1 <= bounds.max_y;
+            bool exact = on_grid(f.wkb);
+            if (!m_ctx.is_valid(g.get())) {
+                tally.repairs.push_back({"feature " + std::to_string(f.fid), "made valid (" + m_ctx.invalid_reason(g.get()) + ")"});
+                g = m_ctx.own(GEOSMakeValid_r(m_ctx.handle(), g.get()), m_source.where(f.fid) + ": repairing");
+                exact = false;
+            }
+            auto parts = m_ctx.polygons(g.get());
+            if (parts.size() > 1)
+                tally.repairs.push_back({"feature " + std::to_string(f.fid), "multipart: exploded into " +
+                                                                                  std::to_string(parts.size()) + " polygons"});
+            Piece base{{}, confidence_of(f), f.fid, {}, {}, f.model_class};
+            codes_of(f, base);
+            for (auto& part : parts) {
+                std::vector<geo::RingsCm> rings_list;
+                if (inside && exact) {
+                    auto rings = geo::polygon_from_wkb(m_ctx.to_wkb(part.get()));
+                    if (rings) rings_list.push_back(std::move(*rings));
+                } else {
+                    auto clipped = inside ? m_ctx.snap_to_grid(part.get())
+                                          : geo::intersection_on_grid(m_ctx, part.get(), box.get(), 0.01);
+                    for (auto& p : m_ctx.polygons(clipped.get())) {
+                        auto rings = geo::polygon_from_wkb(m_ctx.to_wkb(p.get()));
+                        if (rings) rings_list.push_back(std::move(*rings));
+                    }
+                }
+                for (auto& rings : rings_list) {
+                    if (rings.empty() || ring_area2_abs(rings) <= 0) continue;
+                    Piece piece = base;
+                    piece.rings = std::move(rings);
+                    pieces.push_back(std::move(piece));
+                }
+            }
+        }
+        // Overlaps go to the more confident polygon: the partition repair gives a face covered
+        // twice to the first polygon holding it.
+        std::stable_sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) {
+            const double ca = std::isnan(a.confidence) ? -1 : a.confidence;
+            const double cb = std::isnan(b.confidence) ? -1 : b.confidence;
+            return ca != cb ? ca > cb : a.fid < b.fid;
+        });
+        return pieces;
+    }
+
+    double confidence_of(const geo::VectorFeature& f) const {
+        if (!f.confidence) return no_confidence;
+        return m_percent ? *f.confidence / 100 : *f.confidence;
+    }
+
+    void codes_of(const geo::VectorFeature& f, Piece& piece) const {
+        if (m_options.fields.model_class.empty()) {
+            piece.cs = f.cs;
+            piece.us = f.us;
+            return;
+        }
+        // Checked by the first pass: every class is mapped.
+        const auto* codes = m_options.mapping->find(std::stoll(f.model_class));
+        piece.cs = codes->code_cs;
+        piece.us = codes->code_us;
+    }
+
+    const VectorOptions& m_options;
+    tiles::Grid m_grid;
+    int m_srid;
+    bool m_percent;
+    double m_low;
+    geo::Context m_ctx;
+    geo::VectorSource m_source;
+};
+
+// Parses a model class; nullopt when it is not a whole number.
+std::optional<std::int64_t> model_class(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    std::size_t used = 0;
+    try {
+        const auto v = std::stoll(text, &used);
+        if (used == text.size()) return v;
+    } catch (const std::exception&) {
+    }
+    return std::nullopt;
+}
 
 }  // namespace
 
-VectorReport ingest_vector(const VectorOptions& options, store::ProjectStore& projects,
-                           const store::ProjectRecord& project, const core::Nomenclature& nomenclature,
-                           std::ostream& log) {
-    const auto t0 = std::chrono::steady_clock::now();
-    VectorReport report;
-    geo::Context ctx;
+void ingest_vector(VectorOptions options, store::ProjectStore& projects, const store::ProjectRecord& project,
+                   const core::Nomenclature& nomenclature, ImportReport& report, std::ostream& log) {
+    const auto t0 = Clock::now();
+    if (!options.fields.model_class.empty() && !options.mapping)
+        throw std::invalid_argument("a model-class field needs a class mapping");
     geo::VectorSource source(options.file, options.layer, project.srid, options.fields);
     log << "reading " << options.file.string() << ", layer '" << source.layer_name() << "' (" << source.source_crs()
         << (source.reprojected() ? ", reprojected to EPSG:" + std::to_string(project.srid) : "") << ")\n";
 
-    // Read and check everything first: a bad feature stops the import before any tile is written.
-    std::vector<Input> inputs;
+    // First pass, fields only: a bad code or confidence stops the import before anything is
+    // written, and the confidence scale (0..1 or 0..100) is known before any tile is made.
+    source.attributes_only(true);
     geo::VectorFeature f;
     double max_confidence = 0;
+    std::size_t count = 0;
     while (source.next(f)) {
+        ++count;
         const auto here = source.where(f.fid);
-        if (!nomenclature.is_leaf_cs(f.cs)) {
-            throw geo::InputError(here + ": '" + f.cs + "' in field '" + options.fields.cs +
-                                  "' is not a leaf land-cover code (CS1.1.1.1 ... CS2.2.2)");
-        }
-        if (!nomenclature.is_leaf_us(f.us) && !nomenclature.is_legacy_us(f.us)) {
-            throw geo::InputError(here + ": '" + f.us + "' in field '" + options.fields.us +
-                                  "' is not a leaf land-use code (US1.1 ... US6.6, US235)");
+        if (!options.fields.model_class.empty()) {
+            const auto cls = model_class(f.model_class);
+            if (!cls) {
+                throw geo::InputError(here + ": '" + f.model_class + "' in field '" + options.fields.model_class +
+                                      "' is not a model class (a whole number)");
+            }
+            if (!options.mapping->find(*cls)) {
+                throw geo::InputError(here + ": model class " + f.model_class + " is missing from the class mapping (" +
+                                      options.mapping->origin() + ")");
+            }
+        } else {
+            if (!nomenclature.is_leaf_cs(f.cs)) {
+                throw geo::InputError(here + ": '" + f.cs + "' in field '" + options.fields.cs +
+                                      "' is not a leaf land-cover code (CS1.1.1.1 ... CS2.2.2)");
+            }
+            if (!nomenclature.is_leaf_us(f.us) && !nomenclature.is_legacy_us(f.us)) {
+                throw geo::InputError(here + ": '" + f.us + "' in field '" + options.fields.us +
+                                      "' is not a leaf land-use code (US1.1 ... US6.6, US235)");
+            }
         }
         if (f.confidence) {
             if (!std::isfinite(*f.confidence) || *f.confidence < 0 || *f.confidence > 100) {
@@ -54,107 +288,45 @@ VectorReport ingest_vector(const VectorOptions& options, store::ProjectStore& pr
             }
             max_confidence = std::max(max_confidence, *f.confidence);
         }
-        auto g = ctx.from_wkb(f.wkb);
-        if (!ctx.is_valid(g.get())) {
-            g = ctx.own(GEOSMakeValid_r(ctx.handle(), g.get()), here + ": repairing");
-            ++report.repaired;
-        }
-        inputs.push_back(Input{f.fid, std::move(g), f.cs, f.us, f.confidence});
     }
-    report.features_read = inputs.size();
-    if (inputs.empty()) throw geo::InputError(source.where(0).substr(0, source.where(0).rfind(',')) + ": no features");
-    report.percent_confidence = max_confidence > 1.0;
+    const auto layer_here = options.file.string() + ", layer '" + source.layer_name() + "'";
+    if (count == 0) throw geo::InputError(layer_here + ": no features");
+    report.input_features = count;
+    const bool percent = max_confidence > 1.0;
+    report.percent_confidence = percent;
+    if (percent) log << "confidence given as 0..100 (largest value " << max_confidence << ")\n";
+    source.attributes_only(false);
 
-    // Clip to tiles.
+    const auto extent = source.extent();
+    if (!extent || !extent->valid()) throw geo::InputError(layer_here + ": no usable extent (empty geometries?)");
     const tiles::Grid grid(project.tile_size_m);
-    struct Clipped {
-        geo::RingsCm rings;
-        const Input* from;
-        std::optional<float> confidence;
-    };
-    std::map<tiles::TileKey, std::vector<Clipped>> clipped_by_tile;
-    for (const auto& in : inputs) {
-        double x0, y0, x1, y1;
-        GEOSGeom_getXMin_r(ctx.handle(), in.geom.get(), &x0);
-        GEOSGeom_getYMin_r(ctx.handle(), in.geom.get(), &y0);
-        GEOSGeom_getXMax_r(ctx.handle(), in.geom.get(), &x1);
-        GEOSGeom_getYMax_r(ctx.handle(), in.geom.get(), &y1);
-        auto keys = grid.keys_in(tiles::Box{x0, y0, std::nextafter(x1, 1e300), std::nextafter(y1, 1e300)}, 1'000'000);
-        if (!keys) throw geo::InputError(source.where(in.fid) + ": the polygon spans more than a million tiles");
-        std::optional<float> confidence;
-        if (in.confidence) confidence = static_cast<float>(report.percent_confidence ? *in.confidence / 100 : *in.confidence);
-        for (const auto& key : *keys) {
-            const auto b = grid.bounds(key);
-            auto box = ctx.box(b.min_x, b.min_y, b.max_x, b.max_y);
-            auto clipped = ctx.intersection(in.geom.get(), box.get());
-            for (auto& part : ctx.polygons(clipped.get())) {
-                if (ctx.area(part.get()) <= 0) continue;
-                auto rings = geo::polygon_from_wkb(ctx.to_wkb(part.get()));
-                if (rings) clipped_by_tile[key].push_back({std::move(*rings), &in, confidence});
-            }
-        }
+    constexpr std::size_t most_tiles = 1'000'000;
+    auto keys = grid.keys_in(tiles::Box{extent->min_x, extent->min_y, std::nextafter(extent->max_x, 1e300),
+                                        std::nextafter(extent->max_y, 1e300)},
+                             most_tiles);
+    if (!keys) {
+        throw geo::InputError(layer_here + ": the layer spans more than a million " + std::to_string(grid.size_m()) +
+                              " m tiles: is its CRS right?");
     }
-    // Polygons clipped one by one may differ from their neighbours by sub-centimetre slivers:
-    // each tile is rebuilt as an exact partition of its square (one noding of all its edges).
-    std::map<tiles::TileKey, std::vector<store::NewFeature>> by_tile;
-    for (auto& [key, pieces] : clipped_by_tile) {
-        std::vector<geo::RingsCm> polygons;
-        polygons.reserve(pieces.size());
-        for (const auto& p : pieces) polygons.push_back(p.rings);
-        auto parts = edits::normalize_partition(grid.bounds(key), polygons);
-        auto& features = by_tile[key];
-        for (auto& part : parts) {
-            const auto& from = pieces[part.source];
-            auto wkb = geo::polygon_to_wkb(part.rings, project.srid);
-            auto g = ctx.from_wkb(wkb);
-            report.area_by_cs[from.from->cs] += ctx.area(g.get());
-            features.push_back(store::NewFeature{from.from->cs, from.from->us, from.confidence, core::hex(wkb)});
-            ++report.polygons_loaded;
-        }
-    }
-    clipped_by_tile.clear();
-    inputs.clear();
+    if (options.mapping) report.mapping = options.mapping->origin();
 
-    std::vector<std::string> keys;
-    for (const auto& [key, features] : by_tile) keys.push_back(key.str());
-    auto edited = projects.edited_tiles(project, keys);
-    if (!edited.empty()) {
-        std::string list;
-        for (std::size_t i = 0; i < edited.size() && i < 50; ++i) list += (i ? ", " : "") + edited[i];
-        if (edited.size() > 50) list += ", ...";
-        throw std::runtime_error(std::to_string(edited.size()) +
-                                 " tiles have been edited and would lose people's work; nothing was imported: " + list);
-    }
-    log << report.features_read << " features read (" << report.repaired << " repaired), " << report.polygons_loaded
-        << " polygons in " << by_tile.size() << " tiles" << (options.dry_run ? " (dry run: nothing written)" : "")
-        << "\n";
-    if (!options.dry_run) {
-        const int set_id = projects.prediction_set(project, options.prediction_set, options.file.filename().string());
-        std::size_t done = 0;
-        const workflow::Checker checker{options.qc_rules ? *options.qc_rules : qc::Rules::defaults(), nomenclature, grid};
-        for (const auto& [key, features] : by_tile) {
-            projects.load_tile(project, key, set_id, features, options.file.filename().string(),
-                               [&, k = key](store::QcAccess& access, std::int64_t seq) {
-                                   const auto check = workflow::check_whole_tile(checker, access, k, seq);
-                                   for (const auto& issue : check.issues) ++report.issues_by_code[issue.code];
-                                   report.blocking_issues += static_cast<std::size_t>(check.counts.blocking);
-                               });
-            ++done;
-            if (done % 10 == 0 || done == by_tile.size())
-                log << "  " << done << "/" << by_tile.size() << " tiles loaded\n" << std::flush;
-        }
-        report.tiles_loaded = done;
-        std::size_t issues = 0;
-        std::string by_code;
-        for (const auto& [code, n] : report.issues_by_code) {
-            issues += n;
-            by_code += (by_code.empty() ? "" : ", ") + code + " " + std::to_string(n);
-        }
-        log << "quality controls: " << issues << " issues (" << report.blocking_issues << " blocking)"
-            << (by_code.empty() ? "" : ": " + by_code) << "\n";
-    }
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return report;
+    options.load.kind = "vector";
+    options.load.source = options.file.string();
+    const auto mapping_text = options.mapping ? options.mapping->to_csv() : std::string();
+    options.load.run_key = digest({"vector", std::filesystem::absolute(options.file).lexically_normal().string(),
+                                   source.layer_name(), options.fields.cs, options.fields.us, options.fields.model_class,
+                                   options.fields.confidence, mapping_text, std::to_string(options.gaps.max_area_m2),
+                                   options.gaps.flag ? "flag" : "fill", options.load.prediction_set,
+                                   options.load.beside_edited ? "beside" : ""});
+    const double low = (options.load.qc_rules ? *options.load.qc_rules : qc::Rules::defaults()).confidence_threshold();
+    const auto factory = [&]() -> TileProducer {
+        auto tiles = std::make_shared<VectorTiles>(options, project, percent, low);
+        return [tiles](const tiles::TileKey& key) { return (*tiles)(key); };
+    };
+    log << count << " features over " << keys->size() << " possible tiles, " << worker_count(options.load.threads)
+        << " workers\n";
+    load_tiles(*keys, factory, options.load, projects, project, nomenclature, report, log);
+    report.seconds = since(t0);
 }
 
 }  // namespace tessera::ingest

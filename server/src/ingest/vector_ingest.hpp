@@ -1,19 +1,23 @@
 #pragma once
 
-// Loads a vector prediction file into a project's tiles: reprojected to the project CRS,
-// clipped to the tile grid with fixed-precision overlay on the 1 cm grid, each tile loaded in
-// its own transaction with COPY. Tiles people have edited are never overwritten.
+// Loads a vector prediction (any OGR format) into a project's tiles. Each worker reads the
+// features of one tile at a time through the file's spatial index, reprojected to the project
+// CRS; invalid polygons are repaired (and reported), multipart ones exploded, each piece clipped
+// to the tile on the 1 cm grid. A tile whose pieces do not partition it exactly is repaired into
+// a partition: overlaps go to the more confident polygon, small gaps are filled from the
+// neighbour sharing the longest border or kept as flagged polygons, large uncovered areas (the
+// edge of the prediction) are left empty. Tiles people have edited are never overwritten.
 
-#include <cstddef>
 #include <filesystem>
-#include <functional>
-#include <map>
 #include <ostream>
 #include <string>
 
 #include "core/nomenclature.hpp"
+#include "edits/normalize.hpp"
 #include "geo/ogr_source.hpp"
-#include "qc/rules.hpp"
+#include "ingest/class_mapping.hpp"
+#include "ingest/report.hpp"
+#include "ingest/tile_loader.hpp"
 #include "store/projects.hpp"
 
 namespace tessera::ingest {
@@ -22,27 +26,14 @@ struct VectorOptions {
     std::filesystem::path file;
     std::string layer;  // empty: the first layer
     geo::FieldMap fields;
-    std::string prediction_set = "default";
-    bool dry_run = false;
-    const qc::Rules* qc_rules = nullptr;  // the quality controls run on each loaded tile; null: the defaults
-};
-
-struct VectorReport {
-    std::size_t features_read = 0;
-    std::size_t repaired = 0;       // invalid input geometries made valid
-    std::size_t polygons_loaded = 0;
-    std::size_t tiles_loaded = 0;
-    bool percent_confidence = false;  // confidence was given as 0..100
-    std::map<std::string, double> area_by_cs;  // m²
-    std::map<std::string, std::size_t> issues_by_code;  // quality-control issues of the loaded tiles
-    std::size_t blocking_issues = 0;
-    double seconds = 0;
+    const ClassMapping* mapping = nullptr;  // required when fields.model_class is set
+    edits::GapPolicy gaps{2500, false};     // gaps over 2,500 m² (the largest UMC) stay uncovered
+    LoadOptions load;                       // kind, source and run_key are set by ingest_vector
 };
 
 // Throws geo::InputError for a bad file (naming file, layer and feature) and
-// std::runtime_error when tiles have been edited (listing them); nothing is written then.
-VectorReport ingest_vector(const VectorOptions& options, store::ProjectStore& projects,
-                           const store::ProjectRecord& project, const core::Nomenclature& nomenclature,
-                           std::ostream& log);
+// std::runtime_error when tiles have been edited (listing them); see load_tiles.
+void ingest_vector(VectorOptions options, store::ProjectStore& projects, const store::ProjectRecord& project,
+                   const core::Nomenclature& nomenclature, ImportReport& report, std::ostream& log);
 
 }  // namespace tessera::ingest

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/nomenclature.hpp"
+#include "geo/wkb.hpp"
 #include "qc/issue.hpp"
 #include "qc/rules.hpp"
 #include "tiles/grid.hpp"
@@ -46,6 +47,11 @@ std::vector<Issue> check_tile(const Rules& rules, const core::Nomenclature& nome
 // built-up rule) are re-checked only on touched features.
 std::vector<Issue> check_features(const Rules& rules, const core::Nomenclature& nomenclature, const tiles::Box& tile,
                                   const std::vector<Feature>& features, const std::set<std::int64_t>& touched);
+
+// Whether valid polygons (rings in integer centimetres) partition the tile square exactly: the
+// coverage test of check_tile alone, without GEOS. Cheap: what an import asks of every tile
+// before deciding whether it needs repairing.
+bool exact_partition(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons);
 
 // Edge matching across the border `tile` shares with `neighbour` (tiles that share only a
 // corner, or none, give nothing). `mine` and `theirs` are the features of each tile that touch

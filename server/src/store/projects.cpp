@@ -166,9 +166,81 @@ std::vector<std::string> ProjectStore::loaded_tiles(const ProjectRecord& project
     return out;
 }
 
-void ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey& key, int prediction_set_id,
-                             const std::vector<NewFeature>& features, const std::string& source,
-                             const std::function<void(QcAccess&, std::int64_t)>& before_commit) {
+ProjectStore::IngestRun ProjectStore::begin_ingest(const ProjectRecord& project, const std::string& key,
+                                                   const std::string& kind, const std::string& source,
+                                                   int prediction_set_id, bool restart) {
+    auto conn = m_db.acquire();
+    pqxx::work tx(conn->pq());
+    auto r = tx.exec_params1(
+        "INSERT INTO ingest_run (project_id, key, kind, source, prediction_set_id) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (project_id, key) DO UPDATE SET source = EXCLUDED.source "
+        "RETURNING id, finished_at IS NOT NULL, to_char(started_at, 'YYYY-MM-DD HH24:MI')",
+        project.id, key, kind, source, prediction_set_id);
+    IngestRun run;
+    run.id = r[0].as<int>();
+    run.finished = r[1].as<bool>();
+    run.started_at = r[2].as<std::string>();
+    if (restart) {
+        tx.exec_params("DELETE FROM ingest_tile WHERE run_id = $1", run.id);
+        tx.exec_params("UPDATE ingest_run SET started_at = now(), finished_at = NULL, report = NULL WHERE id = $1",
+                       run.id);
+        run.finished = false;
+    } else {
+        for (const auto& row : tx.exec_params("SELECT tile_key FROM ingest_tile WHERE run_id = $1", run.id))
+            run.done.insert(row[0].as<std::string>());
+    }
+    tx.commit();
+    return run;
+}
+
+void ProjectStore::finish_ingest(int run_id, const std::string& report_json) {
+    auto conn = m_db.acquire();
+    pqxx::work tx(conn->pq());
+    tx.exec_params("UPDATE ingest_run SET finished_at = now(), report = $2::jsonb WHERE id = $1", run_id, report_json);
+    tx.commit();
+}
+
+namespace {
+
+void copy_features(pqxx::work& tx, const ProjectRecord& project, const std::string& k, int set_id,
+                   const std::vector<NewFeature>& features) {
+    pqxx::stream_to copy(tx, "feature",
+                         std::vector<std::string>{"project_id", "tile_key", "code_cs", "code_us", "geom", "pred_cs",
+                                                  "pred_us", "pred_confidence", "prediction_set_id"});
+    for (const auto& f : features) {
+        if (f.confidence && std::isfinite(*f.confidence)) {
+            copy << std::make_tuple(project.id, k, f.code_cs, f.code_us, f.hex_ewkb, f.code_cs, f.code_us,
+                                    *f.confidence, set_id);
+        } else {
+            copy << std::make_tuple(project.id, k, f.code_cs, f.code_us, f.hex_ewkb, f.code_cs, f.code_us, nullptr,
+                                    set_id);
+        }
+    }
+    copy.complete();
+}
+
+void copy_beside(pqxx::work& tx, const ProjectRecord& project, const std::string& k, int set_id,
+                 const std::vector<NewFeature>& features) {
+    tx.exec_params("DELETE FROM prediction_feature WHERE project_id = $1 AND prediction_set_id = $2 AND tile_key = $3",
+                   project.id, set_id, k);
+    pqxx::stream_to copy(tx, "prediction_feature",
+                         std::vector<std::string>{"project_id", "prediction_set_id", "tile_key", "code_cs", "code_us",
+                                                  "confidence", "geom"});
+    for (const auto& f : features) {
+        if (f.confidence && std::isfinite(*f.confidence)) {
+            copy << std::make_tuple(project.id, set_id, k, f.code_cs, f.code_us, *f.confidence, f.hex_ewkb);
+        } else {
+            copy << std::make_tuple(project.id, set_id, k, f.code_cs, f.code_us, nullptr, f.hex_ewkb);
+        }
+    }
+    copy.complete();
+}
+
+}  // namespace
+
+ProjectStore::Loaded ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey& key,
+                                             const TileLoad& load, const std::vector<NewFeature>& features,
+                                             const std::function<void(QcAccess&, std::int64_t)>& before_commit) {
     auto conn = m_db.acquire();
     pqxx::work tx(conn->pq());
     const auto k = key.str();
@@ -180,28 +252,30 @@ void ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey&
     const auto edited = tx.exec_params1(
         "SELECT count(*) FROM feature WHERE project_id = $1 AND tile_key = $2 AND (version > 1 OR reviewed)",
         project.id, k)[0].as<long long>();
+    const auto record_done = [&](bool beside) {
+        if (load.run_id) {
+            tx.exec_params("INSERT INTO ingest_tile (run_id, tile_key, polygons, beside) VALUES ($1, $2, $3, $4) "
+                           "ON CONFLICT (run_id, tile_key) DO UPDATE SET polygons = EXCLUDED.polygons, "
+                           "beside = EXCLUDED.beside, done_at = now()",
+                           *load.run_id, k, static_cast<long long>(features.size()), beside);
+        }
+    };
     if (t[0].as<std::string>() != "todo" || edited > 0) {
-        throw std::runtime_error("tile " + k + " has been edited (state " + t[0].as<std::string>() + ", " +
-                                 std::to_string(edited) + " edited features): its features are not replaced");
+        if (!load.beside_if_edited) {
+            throw std::runtime_error("tile " + k + " has been edited (state " + t[0].as<std::string>() + ", " +
+                                     std::to_string(edited) + " edited features): its features are not replaced");
+        }
+        copy_beside(tx, project, k, load.prediction_set_id, features);
+        tx.exec_params("INSERT INTO event (project_id, tile_key, kind, payload) VALUES ($1, $2, 'prediction_beside', "
+                       "jsonb_build_object('features', $3::int, 'prediction_set', $4::int, 'source', $5::text))",
+                       project.id, k, static_cast<long long>(features.size()), load.prediction_set_id, load.source);
+        record_done(true);
+        tx.commit();
+        return Loaded::beside;
     }
     tx.exec_params("DELETE FROM feature_history WHERE project_id = $1 AND tile_key = $2", project.id, k);
     tx.exec_params("DELETE FROM feature WHERE project_id = $1 AND tile_key = $2", project.id, k);
-
-    {
-        pqxx::stream_to copy(tx, "feature",
-                             std::vector<std::string>{"project_id", "tile_key", "code_cs", "code_us", "geom", "pred_cs",
-                                                      "pred_us", "pred_confidence", "prediction_set_id"});
-        for (const auto& f : features) {
-            if (f.confidence && std::isfinite(*f.confidence)) {
-                copy << std::make_tuple(project.id, k, f.code_cs, f.code_us, f.hex_ewkb, f.code_cs, f.code_us,
-                                        *f.confidence, prediction_set_id);
-            } else {
-                copy << std::make_tuple(project.id, k, f.code_cs, f.code_us, f.hex_ewkb, f.code_cs, f.code_us,
-                                        nullptr, prediction_set_id);
-            }
-        }
-        copy.complete();
-    }
+    copy_features(tx, project, k, load.prediction_set_id, features);
     tx.exec_params(
         "INSERT INTO feature_history (feature_id, version, project_id, tile_key, code_cs, code_us, geom, reviewed) "
         "SELECT id, version, project_id, tile_key, code_cs, code_us, geom, reviewed FROM feature "
@@ -213,11 +287,11 @@ void ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey&
         "feature_count = (SELECT count(*) FROM feature WHERE project_id = $1 AND tile_key = $2), "
         "mean_confidence = (SELECT sum(pred_confidence * ST_Area(geom)) / nullif(sum(ST_Area(geom)), 0) "
         "FROM feature WHERE project_id = $1 AND tile_key = $2) WHERE project_id = $1 AND key = $2",
-        project.id, k, seq, prediction_set_id);
+        project.id, k, seq, load.prediction_set_id);
     tx.exec_params("INSERT INTO event (project_id, tile_key, tile_seq, kind, payload) "
                    "VALUES ($1, $2, $3, 'tile_imported', jsonb_build_object('features', $4::int, "
                    "'prediction_set', $5::int, 'source', $6::text))",
-                   project.id, k, seq, static_cast<long long>(features.size()), prediction_set_id, source);
+                   project.id, k, seq, static_cast<long long>(features.size()), load.prediction_set_id, load.source);
     // The issues of what was there before are gone with it.
     tx.exec_params("DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2", project.id, k);
     tx.exec_params("DELETE FROM qc_delta WHERE project_id = $1 AND tile_key = $2", project.id, k);
@@ -228,7 +302,9 @@ void ProjectStore::load_tile(const ProjectRecord& project, const tiles::TileKey&
         detail::QcAccessImpl qc(tx, project, k);
         before_commit(qc, seq);
     }
+    record_done(false);
     tx.commit();
+    return Loaded::replaced;
 }
 
 }  // namespace tessera::store

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,14 +48,35 @@ public:
     // Keys of the tiles already loaded from this prediction set.
     std::vector<std::string> loaded_tiles(const ProjectRecord& project, int prediction_set_id);
 
-    // Replaces the predicted features of one tile in one transaction: creates the tile if
-    // needed, refuses (std::runtime_error) a tile that people have edited, COPYs the features,
-    // records their first version in the history and appends a `tile_imported` event.
+    // An import that can be resumed: found by `key` (a digest of the command's input and
+    // options) or created. `done` lists the tiles it has already committed; `restart` forgets them.
+    struct IngestRun {
+        int id = 0;
+        std::set<std::string> done;
+        bool finished = false;
+        std::string started_at;
+    };
+    IngestRun begin_ingest(const ProjectRecord& project, const std::string& key, const std::string& kind,
+                           const std::string& source, int prediction_set_id, bool restart);
+    void finish_ingest(int run_id, const std::string& report_json);
+
+    struct TileLoad {
+        int prediction_set_id = 0;
+        std::string source;
+        std::optional<int> run_id;      // the import, told in the tile's transaction that it is done
+        bool beside_if_edited = false;  // an edited tile keeps its features and gets the prediction beside
+    };
+    enum class Loaded { replaced, beside };
+
+    // Loads the predicted features of one tile in one transaction: creates the tile if needed,
+    // COPYs the features, records their first version in the history and appends a
+    // `tile_imported` event. A tile that people have edited is refused (std::runtime_error), or,
+    // with `beside_if_edited`, left as it is while the features go to `prediction_feature`.
     // `before_commit` (when set) runs in the tile's transaction once its features are written,
     // with the tile's new sequence number: the quality controls of the loaded tile.
-    void load_tile(const ProjectRecord& project, const tiles::TileKey& key, int prediction_set_id,
-                   const std::vector<NewFeature>& features, const std::string& source,
-                   const std::function<void(QcAccess&, std::int64_t)>& before_commit = {});
+    Loaded load_tile(const ProjectRecord& project, const tiles::TileKey& key, const TileLoad& load,
+                     const std::vector<NewFeature>& features,
+                     const std::function<void(QcAccess&, std::int64_t)>& before_commit = {});
 
 private:
     Database& m_db;

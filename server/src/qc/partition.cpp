@@ -1,0 +1,27 @@
+#include <algorithm>
+
+#include "qc/detail_coverage.hpp"
+#include "qc/detail_geometry.hpp"
+#include "qc/qc.hpp"
+
+namespace tessera::qc {
+
+bool exact_partition(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons) {
+    const detail::Frame frame(tile);
+    std::vector<detail::Prepared> prepared(polygons.size());
+    for (std::size_t i = 0; i < polygons.size(); ++i) {
+        auto rings = polygons[i];
+        for (std::size_t r = 0; r < rings.size(); ++r) {
+            // Shells counter-clockwise, holes clockwise: what the coverage test reads.
+            const auto a = detail::area2({geo::RingsCm{rings[r]}});
+            if ((r == 0 && a < 0) || (r > 0 && a > 0)) std::reverse(rings[r].begin(), rings[r].end());
+            for (const auto& p : rings[r]) prepared[i].envelope.add(p);
+        }
+        prepared[i].shape = detail::Shape::valid;
+        prepared[i].cover.push_back(std::move(rings));
+    }
+    const auto coverage = detail::analyse_coverage(prepared, frame.tile, std::vector<bool>(polygons.size(), false));
+    return coverage.trouble.empty();
+}
+
+}  // namespace tessera::qc
