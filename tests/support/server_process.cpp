@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -128,6 +129,23 @@ int run_tessera(const std::vector<std::string>& args, std::string* output, const
     std::remove((out_path + ".err").c_str());
     if (!in_path.empty()) std::remove(in_path.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+Measured run_measured(const std::vector<std::string>& argv) {
+    const auto out_path = temp_path("measured-out");
+    const auto t0 = std::chrono::steady_clock::now();
+    const pid_t pid = spawn(argv, out_path, out_path + ".err", "");
+    int status = 0;
+    struct rusage usage {};
+    ::wait4(pid, &status, 0, &usage);
+    Measured m;
+    m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m.max_rss_kb = usage.ru_maxrss;
+    m.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    m.output = read_file(out_path) + read_file(out_path + ".err");
+    std::remove(out_path.c_str());
+    std::remove((out_path + ".err").c_str());
+    return m;
 }
 
 }  // namespace tessera::test

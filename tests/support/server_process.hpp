@@ -37,4 +37,14 @@ private:
 int run_tessera(const std::vector<std::string>& args, std::string* output = nullptr,
                 const std::string& stdin_text = {});
 
+// A program run to the end with what it cost: wall time and the peak resident memory of the
+// process (wait4's rusage), for benchmarks. stdout and stderr are captured together.
+struct Measured {
+    int status = -1;  // exit status, or 128 + signal
+    double seconds = 0;
+    long max_rss_kb = 0;
+    std::string output;
+};
+Measured run_measured(const std::vector<std::string>& argv);
+
 }  // namespace tessera::test

@@ -21,6 +21,7 @@ int cmd_demo(const std::vector<std::string>& args);
 int cmd_qc(const std::vector<std::string>& args);
 int cmd_territory(const std::vector<std::string>& args);
 int cmd_zone(const std::vector<std::string>& args);
+int cmd_generate(const std::vector<std::string>& args);
 
 // --config and every configuration setting as an option.
 std::vector<OptionSpec> config_options();

@@ -11,6 +11,7 @@
 #include "app/commands.hpp"
 #include "core/nomenclature.hpp"
 #include "ingest/class_mapping.hpp"
+#include "ingest/raster_ingest.hpp"
 #include "ingest/vector_ingest.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
@@ -50,7 +51,8 @@ unsigned parse_count(const Args& a, const std::string& name, unsigned fallback) 
     throw UsageError("--" + name + " takes a whole number from 1 to 256");
 }
 
-double parse_area(const Args& a, const std::string& name, double fallback) {
+// A number of `unit` (0 or more) given to --name.
+double parse_amount(const Args& a, const std::string& name, double fallback, const std::string& unit) {
     const auto v = a.get(name);
     if (!v) return fallback;
     try {
@@ -59,7 +61,7 @@ double parse_area(const Args& a, const std::string& name, double fallback) {
         if (used == v->size() && x >= 0 && std::isfinite(x)) return x;
     } catch (const std::exception&) {
     }
-    throw UsageError("--" + name + " takes a number of square metres (0 or more)");
+    throw UsageError("--" + name + " takes a number of " + unit + " (0 or more)");
 }
 
 ingest::ClassMapping mapping_of(const Args& a) {
@@ -113,6 +115,23 @@ int finish(const Args& a, const ingest::ImportReport& report) {
     return 0;
 }
 
+// The one input file of `tessera ingest KIND`; nullopt when --help or --print-mapping asked
+// for something else, already printed.
+std::optional<std::string> input_file(const Args& a, const std::string& kind, const std::string& usage,
+                                      const std::string& text, const std::vector<OptionSpec>& specs) {
+    if (a.help()) {
+        std::cout << format_help(usage, text, specs);
+        return std::nullopt;
+    }
+    if (a.has("print-mapping")) {
+        std::cout << mapping_of(a).to_csv();
+        return std::nullopt;
+    }
+    const auto pos = a.positionals();
+    if (pos.size() != 1) throw UsageError("expected: tessera ingest " + kind + " FILE");
+    return pos[0];
+}
+
 int ingest_vector(const std::vector<std::string>& args) {
     const auto specs = with_options(
         with_options(config_options(), common_options()),
@@ -125,29 +144,21 @@ int ingest_vector(const std::vector<std::string>& args) {
                         "polygons of confidence 0 for a person to check"},
          {"max-gap", true, "gaps larger than this (m², default 2500) are left uncovered: the prediction's edge"}});
     Args a(args, specs);
-    if (a.help()) {
-        std::cout << format_help(
+    const auto file = input_file(a, "vector",
             "tessera ingest vector FILE [--project NAME] [--class-field F --mapping CSV] [--beside] [--dry-run] ...",
             "Loads a vector prediction (any OGR format) into the project's tiles: reprojected, invalid polygons\n"
             "repaired, multipart ones exploded, clipped to tiles on the 1 cm grid and repaired into a partition\n"
             "(overlaps to the more confident polygon, gaps filled or flagged). One transaction per tile, with its\n"
             "quality controls. Tiles people have edited are never overwritten. Running the same command again\n"
             "resumes an interrupted import.",
-            specs);
-        return 0;
-    }
-    if (a.has("print-mapping")) {
-        std::cout << mapping_of(a).to_csv();
-        return 0;
-    }
-    const auto pos = a.positionals();
-    if (pos.size() != 1) throw UsageError("expected: tessera ingest vector FILE");
+        specs);
+    if (!file) return 0;
     const auto gaps = a.get_or("gaps", "fill");
     if (gaps != "fill" && gaps != "flag") throw UsageError("--gaps is fill or flag, not '" + gaps + "'");
     const unsigned threads = ingest::worker_count(parse_count(a, "threads", 0));
     auto session = open_session(a, threads);
     ingest::VectorOptions options;
-    options.file = pos[0];
+    options.file = *file;
     options.layer = a.get_or("layer", "");
     std::optional<ingest::ClassMapping> mapping;
     if (auto field = a.get("class-field")) {
@@ -162,10 +173,50 @@ int ingest_vector(const std::vector<std::string>& args) {
     }
     options.fields.confidence = a.get_or("confidence-field", "confidence");
     options.gaps.flag = gaps == "flag";
-    options.gaps.max_area_m2 = parse_area(a, "max-gap", 2500);
+    options.gaps.max_area_m2 = parse_amount(a, "max-gap", 2500, "square metres");
     options.load = load_options(a, session, threads);
     ingest::ImportReport report;
     ingest::ingest_vector(options, *session.projects, session.project, core::Nomenclature::builtin(), report, std::cout);
+    return finish(a, report);
+}
+
+int ingest_raster(const std::vector<std::string>& args) {
+    const auto specs = with_options(
+        with_options(config_options(), common_options()),
+        {{"sieve", true, "regions smaller than this (m², default 200: the smallest UMC) take their largest "
+                         "neighbour's class; 0: no sieve"},
+         {"simplify", true, "simplification tolerance in metres (default: one pixel; 0: pixel outlines)"},
+         {"confidence", true, "auto (default: whole-number bands are 0..100, others sampled), unit (0..1) or percent"},
+         {"work-dir", true, "folder for the temporary sieved raster (default: the system's temporary folder)"}});
+    Args a(args, specs);
+    const auto file = input_file(a, "raster",
+            "tessera ingest raster FILE [--project NAME] [--mapping CSV] [--sieve M2] [--simplify M] [--dry-run] ...",
+            "Loads a model's class raster (GeoTIFF: band 1 model classes, optional band 2 confidence) into the\n"
+            "project's tiles: sieved to the UMC with GDAL's sieve, polygonized tile by tile, each boundary between\n"
+            "two regions simplified once so that shared edges stay shared and tiles meet exactly, classes mapped\n"
+            "to CS/US (--mapping; the FLAIR-1 default otherwise), mean confidence per polygon. The raster must be in\n"
+            "the project's CRS with pixels aligned on its tile grid. One transaction per tile, with its quality\n"
+            "controls. Running the same command again resumes an interrupted import.",
+        specs);
+    if (!file) return 0;
+    const auto unit = a.get_or("confidence", "auto");
+    if (unit != "auto" && unit != "unit" && unit != "percent")
+        throw UsageError("--confidence is auto, unit or percent, not '" + unit + "'");
+    const unsigned threads = ingest::worker_count(parse_count(a, "threads", 0));
+    const auto mapping = mapping_of(a);
+    ingest::RasterOptions options;
+    options.file = *file;
+    options.mapping = &mapping;
+    options.sieve_m2 = parse_amount(a, "sieve", 200, "square metres");
+    if (a.get("simplify")) options.simplify_m = parse_amount(a, "simplify", 0, "metres");
+    options.confidence = unit == "unit"      ? ingest::ConfidenceUnit::unit
+                         : unit == "percent" ? ingest::ConfidenceUnit::percent
+                                             : ingest::ConfidenceUnit::automatic;
+    options.work_dir = a.get_or("work-dir", "");
+    auto session = open_session(a, threads);
+    options.load = load_options(a, session, threads);
+    ingest::ImportReport report;
+    ingest::ingest_raster(options, *session.projects, session.project, core::Nomenclature::builtin(), report, std::cout);
     return finish(a, report);
 }
 
@@ -173,8 +224,11 @@ int ingest_vector(const std::vector<std::string>& args) {
 
 int cmd_ingest(const std::vector<std::string>& args) {
     if (!args.empty() && args[0] == "vector") return ingest_vector({args.begin() + 1, args.end()});
+    if (!args.empty() && args[0] == "raster") return ingest_raster({args.begin() + 1, args.end()});
     if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-        std::cout << "usage: tessera ingest vector|raster FILE [OPTIONS]   (tessera ingest vector --help)\n";
+        std::cout << "usage: tessera ingest vector|raster FILE [OPTIONS]\n\n"
+                     "  vector   a vector prediction (any OGR format)   (tessera ingest vector --help)\n"
+                     "  raster   a model's class raster (GeoTIFF)        (tessera ingest raster --help)\n";
         return 0;
     }
     throw UsageError("expected: tessera ingest vector FILE, or tessera ingest raster FILE");

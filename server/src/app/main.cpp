@@ -26,6 +26,7 @@ const std::map<std::string, std::pair<Command, std::string>>& commands() {
         {"zone", {cmd_zone, "define zones and assign people to them (zone define, assign, list)"}},
         {"qc", {cmd_qc, "run the quality controls over tiles and write a report (GeoJSON, summary)"}},
         {"demo", {cmd_demo, "generate the demo territory, predictions and imagery (demo generate)"}},
+        {"generate", {cmd_generate, "generate prediction rasters and vectors for tests and benchmarks (generate raster, generate vector)"}},
     };
     return table;
 }

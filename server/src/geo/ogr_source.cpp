@@ -10,27 +10,14 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#include "geo/detail_gdal.hpp"
+
 namespace tessera::geo {
 namespace {
 
-void register_drivers() {
-    static std::once_flag once;
-    std::call_once(once, [] { GDALAllRegister(); });
-}
-
-std::string last_gdal_error() {
-    const char* msg = CPLGetLastErrorMsg();
-    return msg && *msg ? msg : "no reason given by GDAL";
-}
-
-// GDAL reports through a global handler: quiet it while we turn its errors into ours.
-struct QuietErrors {
-    QuietErrors() {
-        CPLPushErrorHandler(CPLQuietErrorHandler);
-        CPLErrorReset();
-    }
-    ~QuietErrors() { CPLPopErrorHandler(); }
-};
+using detail::last_gdal_error;
+using detail::QuietErrors;
+using detail::register_drivers;
 
 bool finite_coords(OGRGeometryH g) {
     const int n = OGR_G_GetGeometryCount(g);

@@ -45,7 +45,7 @@ ClassMapping ClassMapping::flair() {
         {10, {"CS2.2.1", "US6.6", "herbaceous vegetation"}},
         {11, {"CS2.2.1", "US1.1", "agricultural land"}},
         {12, {"CS2.2.1", "US1.1", "plowed land"}},
-        {13, {"CS1.1.1.2", "US5", "swimming pool"}},
+        {13, {"CS1.1.1.2", "US235", "swimming pool"}},
         {14, {"CS1.2.3", "US6.3", "snow"}},
         {15, {"CS2.2.1", "US1.2", "clear cut"}},
         {16, {"CS2.1.1.3", "US1.2", "mixed"}},

@@ -97,7 +97,6 @@ void load_tiles(const std::vector<tiles::TileKey>& keys, const ProducerFactory& 
 
     const workflow::Checker checker{options.qc_rules ? *options.qc_rules : qc::Rules::defaults(), nomenclature,
                                     tiles::Grid(project.tile_size_m)};
-    const double low = checker.rules.confidence_threshold();
     Progress progress(log, "tiles", pending.size(), Progress::is_terminal(log));
     std::atomic<std::size_t> next{0};
     std::atomic<bool> stop{false};
