@@ -131,6 +131,12 @@ int run_tessera(const std::vector<std::string>& args, std::string* output, const
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+pid_t start_tessera(const std::vector<std::string>& args, const std::string& output_path) {
+    std::vector<std::string> full{TESSERA_BINARY};
+    full.insert(full.end(), args.begin(), args.end());
+    return spawn(full, output_path, output_path, "");
+}
+
 Measured run_measured(const std::vector<std::string>& argv) {
     const auto out_path = temp_path("measured-out");
     const auto t0 = std::chrono::steady_clock::now();

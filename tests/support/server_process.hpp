@@ -47,4 +47,8 @@ struct Measured {
 };
 Measured run_measured(const std::vector<std::string>& argv);
 
+// Starts the tessera program in the background (stdout and stderr to `output_path`); the caller
+// waits for or kills it.
+pid_t start_tessera(const std::vector<std::string>& args, const std::string& output_path);
+
 }  // namespace tessera::test

@@ -99,4 +99,122 @@ std::vector<NormalizedPart> normalize_partition(const tiles::Box& tile, const st
     return out;
 }
 
+namespace {
+
+struct Window {
+    BoxCm box;
+    bool meets(const BoxCm& o) const {
+        return box.min_x < o.max_x && o.min_x < box.max_x && box.min_y < o.max_y && o.min_y < box.max_y;
+    }
+};
+
+void add(NormalizeStats& to, const NormalizeStats& s) {
+    to.overlap_m2 += s.overlap_m2;
+    to.gaps_filled += s.gaps_filled;
+    to.gaps_flagged += s.gaps_flagged;
+    to.gaps_left += s.gaps_left;
+    to.gaps_filled_m2 += s.gaps_filled_m2;
+    to.gaps_flagged_m2 += s.gaps_flagged_m2;
+    to.gaps_left_m2 += s.gaps_left_m2;
+}
+
+}  // namespace
+
+std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons,
+                                              const std::vector<BoxCm>& trouble, const GapPolicy& gaps,
+                                              NormalizeStats* stats) {
+    // Each trouble box grown by a margin (so that the cut lines stay clear of the repair) and
+    // kept in the tile; boxes that then meet are merged, so that windows are disjoint.
+    constexpr std::int64_t margin = 100;  // cm
+    const BoxCm square{std::llround(tile.min_x * 100), std::llround(tile.min_y * 100), std::llround(tile.max_x * 100),
+                       std::llround(tile.max_y * 100)};
+    std::vector<Window> windows;
+    for (const auto& t : trouble) {
+        Window w{{std::max(square.min_x, t.min_x - margin), std::max(square.min_y, t.min_y - margin),
+                  std::min(square.max_x, t.max_x + margin), std::min(square.max_y, t.max_y + margin)}};
+        for (bool merged = true; merged;) {
+            merged = false;
+            for (std::size_t i = 0; i < windows.size(); ++i) {
+                if (!windows[i].meets(w.box)) continue;
+                const auto& o = windows[i].box;
+                w.box = {std::min(w.box.min_x, o.min_x), std::min(w.box.min_y, o.min_y), std::max(w.box.max_x, o.max_x),
+                         std::max(w.box.max_y, o.max_y)};
+                windows.erase(windows.begin() + static_cast<std::ptrdiff_t>(i));
+                merged = true;
+                break;
+            }
+        }
+        windows.push_back(w);
+    }
+
+    geo::Context ctx;
+    const geo::PointCm origin{square.min_x, square.min_y};
+    std::vector<detail::EnvelopeCm> envelopes;
+    envelopes.reserve(polygons.size());
+    for (const auto& rings : polygons) envelopes.push_back(detail::envelope_of(rings));
+    // The current shape of each polygon, once a window has changed it (local centimetres).
+    std::vector<geo::Geom> changed(polygons.size());
+    std::vector<NormalizedPart> flagged;
+    NormalizeStats total;
+    const auto geom_of = [&](std::size_t i) -> const GEOSGeometry* {
+        if (!changed[i]) changed[i] = detail::make_polygon(ctx, polygons[i], origin);
+        return changed[i].get();
+    };
+    for (const auto& w : windows) {
+        const tiles::Box box{static_cast<double>(w.box.min_x) / 100, static_cast<double>(w.box.min_y) / 100,
+                             static_cast<double>(w.box.max_x) / 100, static_cast<double>(w.box.max_y) / 100};
+        auto cut = ctx.box(static_cast<double>(w.box.min_x - origin.x), static_cast<double>(w.box.min_y - origin.y),
+                           static_cast<double>(w.box.max_x - origin.x), static_cast<double>(w.box.max_y - origin.y));
+        std::vector<std::size_t> involved;
+        std::vector<geo::RingsCm> inside;
+        std::vector<std::size_t> inside_of;  // index into `involved`
+        std::vector<geo::Geom> outside;
+        for (std::size_t i = 0; i < polygons.size(); ++i) {
+            const auto& e = envelopes[i];
+            if (!(e.min_x < w.box.max_x && w.box.min_x < e.max_x && e.min_y < w.box.max_y && w.box.min_y < e.max_y))
+                continue;
+            auto in = geo::intersection_on_grid(ctx, geom_of(i), cut.get(), 1.0);
+            if (ctx.is_empty(in.get())) continue;
+            const auto k = involved.size();
+            involved.push_back(i);
+            for (auto& rings : geo::read_polygons_cm(ctx, in.get(), origin)) {
+                inside.push_back(std::move(rings));
+                inside_of.push_back(k);
+            }
+            outside.push_back(geo::difference_on_grid(ctx, geom_of(i), cut.get(), 1.0));
+        }
+        NormalizeStats local;
+        auto parts = normalize_partition(box, inside, gaps, &local);
+        add(total, local);
+        // Each involved polygon made whole again: its part outside the window and its faces in it.
+        std::vector<std::vector<geo::Geom>> pieces(involved.size());
+        for (auto& part : parts) {
+            const auto k = inside_of[part.source];
+            if (part.gap) {
+                flagged.push_back({involved[k], std::move(part.rings), true});
+                continue;
+            }
+            pieces[k].push_back(detail::make_polygon(ctx, part.rings, origin));
+        }
+        for (std::size_t k = 0; k < involved.size(); ++k) {
+            pieces[k].push_back(std::move(outside[k]));
+            auto all = geo::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(pieces[k]));
+            changed[involved[k]] = geo::union_on_grid(ctx, all.get(), 1.0);
+        }
+    }
+    if (stats) *stats = total;
+
+    std::vector<NormalizedPart> out;
+    out.reserve(polygons.size() + flagged.size());
+    for (std::size_t i = 0; i < polygons.size(); ++i) {
+        if (!changed[i]) {
+            out.push_back({i, polygons[i], false});
+            continue;
+        }
+        for (auto& rings : geo::read_polygons_cm(ctx, changed[i].get(), origin)) out.push_back({i, std::move(rings), false});
+    }
+    for (auto& f : flagged) out.push_back(std::move(f));
+    return out;
+}
+
 }  // namespace tessera::edits

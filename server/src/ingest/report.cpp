@@ -50,6 +50,7 @@ void ImportReport::merge(TileTally&& t) {
     a.gaps_filled += t.gaps_filled;
     a.gaps_flagged += t.gaps_flagged;
     a.repaired_tiles += t.repaired_tiles;
+    a.whole_tile_repairs += t.whole_tile_repairs;
     for (auto& r : t.repairs) {
         if (!m_repaired.insert(r.where + ": " + r.what).second) continue;
         ++repairs_total;
@@ -76,7 +77,8 @@ std::string ImportReport::to_json() const {
                   {"loaded", tiles_loaded},
                   {"beside_edited_work", tiles_beside},
                   {"empty", tiles_empty},
-                  {"repaired_into_partition", totals.repaired_tiles}};
+                  {"repaired_into_partition", totals.repaired_tiles},
+                  {"repaired_as_a_whole", totals.whole_tile_repairs}};
     j["edited_tiles"] = edited_tiles;
     j["repairs"] = {{"count", repairs_total},
                     {"overlap_m2", totals.overlap_m2},

@@ -33,6 +33,7 @@ struct TileTally {
     double low_confidence_area = 0;  // under the quality controls' threshold
     double overlap_m2 = 0, gaps_filled_m2 = 0, gaps_flagged_m2 = 0, uncovered_m2 = 0;
     std::size_t gaps_filled = 0, gaps_flagged = 0, repaired_tiles = 0;
+    std::size_t whole_tile_repairs = 0;  // repaired tiles the local repair could not settle
     std::vector<Repair> repairs;
     std::map<std::string, double> stage_seconds;
 

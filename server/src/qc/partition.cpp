@@ -6,7 +6,7 @@
 
 namespace tessera::qc {
 
-bool exact_partition(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons) {
+std::vector<PartitionTrouble> partition_trouble(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons) {
     const detail::Frame frame(tile);
     std::vector<detail::Prepared> prepared(polygons.size());
     for (std::size_t i = 0; i < polygons.size(); ++i) {
@@ -21,7 +21,13 @@ bool exact_partition(const tiles::Box& tile, const std::vector<geo::RingsCm>& po
         prepared[i].cover.push_back(std::move(rings));
     }
     const auto coverage = detail::analyse_coverage(prepared, frame.tile, std::vector<bool>(polygons.size(), false));
-    return coverage.trouble.empty();
+    std::vector<PartitionTrouble> out;
+    for (const auto& t : coverage.trouble) out.push_back({t.box.min_x, t.box.min_y, t.box.max_x, t.box.max_y});
+    return out;
+}
+
+bool exact_partition(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons) {
+    return partition_trouble(tile, polygons).empty();
 }
 
 }  // namespace tessera::qc

@@ -53,6 +53,13 @@ std::vector<Issue> check_features(const Rules& rules, const core::Nomenclature& 
 // before deciding whether it needs repairing.
 bool exact_partition(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons);
 
+// Where they do not: pairwise disjoint boxes (centimetres, closed) holding every overlap and
+// every gap; none for an exact partition.
+struct PartitionTrouble {
+    std::int64_t min_x, min_y, max_x, max_y;
+};
+std::vector<PartitionTrouble> partition_trouble(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons);
+
 // Edge matching across the border `tile` shares with `neighbour` (tiles that share only a
 // corner, or none, give nothing). `mine` and `theirs` are the features of each tile that touch
 // that border. Every vertex lying on the shared border must have a vertex at the same point
