@@ -53,6 +53,8 @@ std::string name(std::int64_t id) { return "feature " + std::to_string(id); }
 
 }  // namespace
 
+std::int64_t polygon_area2(const geo::RingsCm& rings) { return detail::polygon_area2(rings); }
+
 std::int64_t total_area2(const std::map<std::int64_t, Feature>& features) {
     std::int64_t a = 0;
     for (const auto& [id, f] : features) a += detail::polygon_area2(f.rings);

@@ -16,6 +16,9 @@
 
 namespace tessera::edits {
 
+// Twice the area of one polygon (|shell| minus |holes|), in cm², exact.
+std::int64_t polygon_area2(const geo::RingsCm& rings);
+
 // Twice the total area of the features, in cm², exact.
 std::int64_t total_area2(const std::map<std::int64_t, Feature>& features);
 

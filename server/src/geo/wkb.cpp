@@ -69,8 +69,9 @@ const char* read_header(Reader& r, bool& little, std::uint32_t& type) {
     return nullptr;
 }
 
-// The rings of a Polygon whose header has been read.
-const char* read_polygon_body(Reader& r, bool little, RingsCm& rings) {
+// The rings of a Polygon whose header has been read; `moved` is set when a coordinate was not
+// already on the centimetre grid.
+const char* read_polygon_body(Reader& r, bool little, RingsCm& rings, bool& moved) {
     std::uint32_t nrings = 0;
     if (!r.u32(nrings, little)) return "WKB truncated in the ring count";
     if (nrings > r.remaining() / 4) return "WKB ring count larger than the data";
@@ -87,6 +88,9 @@ const char* read_polygon_body(Reader& r, bool little, RingsCm& rings) {
                 return "WKB coordinate is not a finite number in range";
             p.x = std::llround(x * 100.0);
             p.y = std::llround(y * 100.0);
+            if (std::fabs(x * 100.0 - static_cast<double>(p.x)) > 1e-6 ||
+                std::fabs(y * 100.0 - static_cast<double>(p.y)) > 1e-6)
+                moved = true;
         }
     }
     return nullptr;
@@ -134,7 +138,7 @@ std::optional<RingsCm> polygon_from_wkb(std::string_view wkb, std::string* error
     return rings;
 }
 
-std::optional<std::vector<RingsCm>> polygons_from_wkb(std::string_view wkb, std::string* error) {
+std::optional<std::vector<RingsCm>> polygons_from_wkb(std::string_view wkb, std::string* error, bool* rounded) {
     auto fail = [&](const char* why) -> std::optional<std::vector<RingsCm>> {
         if (error) *error = why;
         return std::nullopt;
@@ -143,10 +147,13 @@ std::optional<std::vector<RingsCm>> polygons_from_wkb(std::string_view wkb, std:
     bool little = true;
     std::uint32_t type = 0;
     if (const char* why = read_header(r, little, type)) return fail(why);
+    bool moved = false;
+    if (rounded) *rounded = false;
     std::vector<RingsCm> parts;
     if (type == 3) {
         parts.emplace_back();
-        if (const char* why = read_polygon_body(r, little, parts.back())) return fail(why);
+        if (const char* why = read_polygon_body(r, little, parts.back(), moved)) return fail(why);
+        if (rounded) *rounded = moved;
         return parts;
     }
     if (type != 6) return fail("WKB geometry is neither a Polygon nor a MultiPolygon");
@@ -159,8 +166,9 @@ std::optional<std::vector<RingsCm>> polygons_from_wkb(std::string_view wkb, std:
         std::uint32_t part_type = 0;
         if (const char* why = read_header(r, part_little, part_type)) return fail(why);
         if (part_type != 3) return fail("WKB MultiPolygon member is not a Polygon");
-        if (const char* why = read_polygon_body(r, part_little, part)) return fail(why);
+        if (const char* why = read_polygon_body(r, part_little, part, moved)) return fail(why);
     }
+    if (rounded) *rounded = moved;
     return parts;
 }
 

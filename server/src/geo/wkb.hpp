@@ -26,8 +26,10 @@ std::optional<RingsCm> polygon_from_wkb(std::string_view wkb, std::string* error
 
 // Parses an ISO/OGC WKB Polygon or MultiPolygon (either byte order, EWKB SRID accepted) into
 // its polygons (one for a Polygon, none for an empty MultiPolygon), rounding coordinates to
-// centimetres. nullopt with `error` set for any other type or truncated input.
-std::optional<std::vector<RingsCm>> polygons_from_wkb(std::string_view wkb, std::string* error = nullptr);
+// centimetres. nullopt with `error` set for any other type or truncated input. `rounded`, when
+// given, tells whether any coordinate was off the centimetre grid (and so was moved).
+std::optional<std::vector<RingsCm>> polygons_from_wkb(std::string_view wkb, std::string* error = nullptr,
+                                                      bool* rounded = nullptr);
 
 // Writes a little-endian WKB Polygon (metres). With `srid` > 0, EWKB carrying the SRID.
 std::string polygon_to_wkb(const RingsCm& rings, int srid = 0);

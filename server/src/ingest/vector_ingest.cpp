@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <memory>
 #include <vector>
 
 #include "core/hex.hpp"
+#include "edits/partition_check.hpp"
 #include "geo/geos.hpp"
 #include "geo/wkb.hpp"
 #include "qc/qc.hpp"
@@ -21,57 +21,6 @@ constexpr double no_confidence = std::numeric_limits<double>::quiet_NaN();
 
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// Whether every coordinate of an ISO WKB (Multi)Polygon already lies on the 1 cm grid: then its
-// rings can be taken as they are, without a fixed-precision pass through GEOS.
-bool on_grid(std::string_view wkb) {
-    std::size_t at = 0;
-    bool ok = true;
-    const auto u32 = [&](bool little) -> std::uint32_t {
-        if (at + 4 > wkb.size()) throw std::runtime_error("truncated");
-        unsigned char b[4];
-        std::memcpy(b, wkb.data() + at, 4);
-        at += 4;
-        return little ? (b[0] | b[1] << 8 | b[2] << 16 | static_cast<std::uint32_t>(b[3]) << 24)
-                      : (b[3] | b[2] << 8 | b[1] << 16 | static_cast<std::uint32_t>(b[0]) << 24);
-    };
-    const auto polygon = [&](bool little) {
-        const auto rings = u32(little);
-        for (std::uint32_t r = 0; r < rings && ok; ++r) {
-            const auto points = u32(little);
-            if (at + 16ull * points > wkb.size()) throw std::runtime_error("truncated");
-            for (std::uint32_t p = 0; p < 2 * points; ++p) {
-                double v;
-                unsigned char b[8];
-                std::memcpy(b, wkb.data() + at, 8);
-                if (!little) std::reverse(b, b + 8);
-                std::memcpy(&v, b, 8);
-                at += 8;
-                const double cm = v * 100;
-                if (std::fabs(cm - std::nearbyint(cm)) > 1e-6) ok = false;
-            }
-        }
-    };
-    try {
-        const bool little = wkb.at(at++) == 1;
-        const auto type = u32(little);
-        if (type == 3) {
-            polygon(little);
-        } else if (type == 6) {
-            const auto n = u32(little);
-            for (std::uint32_t i = 0; i < n && ok; ++i) {
-                const bool l = wkb.at(at++) == 1;
-                u32(l);
-                polygon(l);
-            }
-        } else {
-            return false;
-        }
-    } catch (const std::exception&) {
-        return false;
-    }
-    return ok;
-}
 
 struct Piece {
     geo::RingsCm rings;
@@ -98,7 +47,7 @@ public:
         t = Clock::now();
         std::vector<geo::RingsCm> polygons;
         polygons.reserve(pieces.size());
-        for (const auto& p : pieces) polygons.push_back(p.rings);
+        for (auto& p : pieces) polygons.push_back(std::move(p.rings));  // the pieces keep their classes
         std::vector<edits::NormalizedPart> parts;
         const auto trouble = qc::partition_trouble(bounds, polygons);
         if (trouble.empty()) {
@@ -137,7 +86,7 @@ public:
             std::optional<float> c;
             if (!std::isnan(confidence)) c = static_cast<float>(confidence);
             auto wkb = geo::polygon_to_wkb(part.rings, m_srid);
-            const double area = static_cast<double>(ring_area2_abs(part.rings)) / 2e4;
+            const double area = static_cast<double>(edits::polygon_area2(part.rings)) / 2e4;
             tally.add_polygon(from.cs, from.model_class, area, confidence, m_low);
             out.features.push_back(store::NewFeature{from.cs, from.us, c, core::hex(wkb)});
         }
@@ -146,17 +95,6 @@ public:
     }
 
 private:
-    static std::int64_t ring_area2_abs(const geo::RingsCm& rings) {
-        std::int64_t total = 0;
-        for (std::size_t i = 0; i < rings.size(); ++i) {
-            std::int64_t a = 0;
-            const auto& r = rings[i];
-            for (std::size_t k = 0; k + 1 < r.size(); ++k) a += r[k].x * r[k + 1].y - r[k + 1].x * r[k].y;
-            total += (i == 0 ? 1 : -1) * (a < 0 ? -a : a);
-        }
-        return total;
-    }
-
     std::vector<Piece> read_pieces(const tiles::Box& bounds, TileTally& tally) {
         std::vector<Piece> pieces;
         m_source.restrict_to(bounds);
@@ -171,24 +109,26 @@ private:
             GEOSGeom_getYMax_r(m_ctx.handle(), g.get(), &y1);
             if (x1 <= bounds.min_x || x0 >= bounds.max_x || y1 <= bounds.min_y || y0 >= bounds.max_y) continue;
             const bool inside = x0 >= bounds.min_x && x1 <= bounds.max_x && y0 >= bounds.min_y && y1 <= bounds.max_y;
-            bool exact = on_grid(f.wkb);
-            if (!m_ctx.is_valid(g.get())) {
+            // Rings straight from the file when the polygon is valid, inside the tile and on
+            // the grid already; through GEOS (repair, clip, grid) otherwise.
+            bool rounded = true;
+            auto direct = geo::polygons_from_wkb(f.wkb, nullptr, &rounded);
+            const bool valid = m_ctx.is_valid(g.get());
+            if (!valid) {
                 tally.repairs.push_back({"feature " + std::to_string(f.fid), "made valid (" + m_ctx.invalid_reason(g.get()) + ")"});
                 g = m_ctx.own(GEOSMakeValid_r(m_ctx.handle(), g.get()), m_source.where(f.fid) + ": repairing");
-                exact = false;
             }
-            auto parts = m_ctx.polygons(g.get());
-            if (parts.size() > 1)
-                tally.repairs.push_back({"feature " + std::to_string(f.fid), "multipart: exploded into " +
-                                                                                  std::to_string(parts.size()) + " polygons"});
             Piece base{{}, confidence_of(f), f.fid, {}, {}, f.model_class};
             codes_of(f, base);
-            for (auto& part : parts) {
-                std::vector<geo::RingsCm> rings_list;
-                if (inside && exact) {
-                    auto rings = geo::polygon_from_wkb(m_ctx.to_wkb(part.get()));
-                    if (rings) rings_list.push_back(std::move(*rings));
-                } else {
+            std::vector<geo::RingsCm> rings_list;
+            std::size_t parts_count = 0;
+            if (valid && inside && direct && !rounded) {
+                rings_list = std::move(*direct);
+                parts_count = rings_list.size();
+            } else {
+                auto parts = m_ctx.polygons(g.get());
+                parts_count = parts.size();
+                for (auto& part : parts) {
                     auto clipped = inside ? m_ctx.snap_to_grid(part.get())
                                           : geo::intersection_on_grid(m_ctx, part.get(), box.get(), 0.01);
                     for (auto& p : m_ctx.polygons(clipped.get())) {
@@ -196,12 +136,15 @@ private:
                         if (rings) rings_list.push_back(std::move(*rings));
                     }
                 }
-                for (auto& rings : rings_list) {
-                    if (rings.empty() || ring_area2_abs(rings) <= 0) continue;
-                    Piece piece = base;
-                    piece.rings = std::move(rings);
-                    pieces.push_back(std::move(piece));
-                }
+            }
+            if (parts_count > 1)
+                tally.repairs.push_back({"feature " + std::to_string(f.fid),
+                                         "multipart: exploded into " + std::to_string(parts_count) + " polygons"});
+            for (auto& rings : rings_list) {
+                if (rings.empty() || edits::polygon_area2(rings) <= 0) continue;
+                Piece piece = base;
+                piece.rings = std::move(rings);
+                pieces.push_back(std::move(piece));
             }
         }
         // Overlaps go to the more confident polygon: the partition repair gives a face covered
