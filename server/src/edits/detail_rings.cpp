@@ -8,39 +8,6 @@ namespace tessera::edits::detail {
 using geo::PointCm;
 using geo::RingsCm;
 
-void EnvelopeCm::expand(const PointCm& p) {
-    if (empty()) {
-        min_x = max_x = p.x;
-        min_y = max_y = p.y;
-        return;
-    }
-    min_x = std::min(min_x, p.x);
-    min_y = std::min(min_y, p.y);
-    max_x = std::max(max_x, p.x);
-    max_y = std::max(max_y, p.y);
-}
-
-void EnvelopeCm::expand(const EnvelopeCm& e) {
-    if (e.empty()) return;
-    expand(PointCm{e.min_x, e.min_y});
-    expand(PointCm{e.max_x, e.max_y});
-}
-
-bool EnvelopeCm::intersects(const EnvelopeCm& e) const {
-    if (empty() || e.empty()) return false;
-    return min_x <= e.max_x && e.min_x <= max_x && min_y <= e.max_y && e.min_y <= max_y;
-}
-
-bool EnvelopeCm::contains(const EnvelopeCm& e) const {
-    if (empty() || e.empty()) return false;
-    return min_x <= e.min_x && e.max_x <= max_x && min_y <= e.min_y && e.max_y <= max_y;
-}
-
-EnvelopeCm EnvelopeCm::grown(std::int64_t by) const {
-    if (empty()) return *this;
-    return EnvelopeCm{min_x - by, min_y - by, max_x + by, max_y + by};
-}
-
 EnvelopeCm envelope_of(const RingsCm& rings) {
     EnvelopeCm e;
     if (!rings.empty())

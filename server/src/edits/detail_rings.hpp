@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "geo/envelope.hpp"
 #include "geo/wkb.hpp"
 
 namespace tessera::edits::detail {
@@ -25,16 +26,7 @@ struct PointHash {
 
 using PointSet = std::unordered_set<geo::PointCm, PointHash>;
 
-struct EnvelopeCm {
-    std::int64_t min_x = 0, min_y = 0, max_x = -1, max_y = -1;  // empty when min > max
-
-    bool empty() const { return min_x > max_x; }
-    void expand(const geo::PointCm& p);
-    void expand(const EnvelopeCm& e);
-    bool intersects(const EnvelopeCm& e) const;
-    bool contains(const EnvelopeCm& e) const;
-    EnvelopeCm grown(std::int64_t by) const;
-};
+using geo::EnvelopeCm;
 
 EnvelopeCm envelope_of(const geo::RingsCm& rings);
 

@@ -140,8 +140,8 @@ double length(const PointCm& a, const PointCm& b) {
 
 Envelope box_of(const PointCm& a, const PointCm& b) {
     Envelope e;
-    e.add(a);
-    e.add(b);
+    e.expand(a);
+    e.expand(b);
     return e;
 }
 
@@ -169,7 +169,7 @@ std::vector<TroubleBox> merge(std::vector<TroubleBox> boxes) {
                 merged.push_back(TroubleBox{});
             }
             auto& m = merged[slot[root]];
-            m.box.add(boxes[i].box);
+            m.box.expand(boxes[i].box);
             m.touched = m.touched || boxes[i].touched;
         }
         const bool done = merged.size() == boxes.size();

@@ -10,38 +10,10 @@ namespace tessera::qc::detail {
 using geo::PointCm;
 using geo::RingsCm;
 
-void Envelope::add(const PointCm& p) {
-    if (empty()) {
-        min_x = max_x = p.x;
-        min_y = max_y = p.y;
-        return;
-    }
-    min_x = std::min(min_x, p.x);
-    min_y = std::min(min_y, p.y);
-    max_x = std::max(max_x, p.x);
-    max_y = std::max(max_y, p.y);
-}
-
-void Envelope::add(const Envelope& e) {
-    if (e.empty()) return;
-    add(PointCm{e.min_x, e.min_y});
-    add(PointCm{e.max_x, e.max_y});
-}
-
-Envelope Envelope::intersection(const Envelope& o) const {
-    Envelope out;
-    if (!intersects(o)) return out;
-    out.min_x = std::max(min_x, o.min_x);
-    out.min_y = std::max(min_y, o.min_y);
-    out.max_x = std::min(max_x, o.max_x);
-    out.max_y = std::min(max_y, o.max_y);
-    return out;
-}
-
 Frame::Frame(const tiles::Box& t)
     : origin{std::llround(t.min_x * 100), std::llround(t.min_y * 100)} {
-    tile.add(origin);
-    tile.add(PointCm{std::llround(t.max_x * 100), std::llround(t.max_y * 100)});
+    tile.expand(origin);
+    tile.expand(PointCm{std::llround(t.max_x * 100), std::llround(t.max_y * 100)});
 }
 
 PointCm Frame::global(double local_x, double local_y) const {
@@ -157,7 +129,7 @@ Prepared prepare(const Frame& frame, const Rules& rules, const Feature& feature)
     }
     for (const auto& part : p.cover)
         for (const auto& ring : part)
-            for (const auto& pt : ring) p.envelope.add(pt);
+            for (const auto& pt : ring) p.envelope.expand(pt);
     return p;
 }
 
@@ -172,7 +144,7 @@ PointCm interior_point(const std::vector<RingsCm>& polygons) {
     Envelope env;
     for (const auto& rings : polygons)
         for (const auto& r : rings)
-            for (const auto& pt : r) env.add(pt);
+            for (const auto& pt : r) env.expand(pt);
     if (env.empty()) return {};
     // A line strictly inside the envelope when it is at least 2 cm tall. Crossings follow the
     // half-open rule (an edge counts when its ends are on either side of y), so vertices on the

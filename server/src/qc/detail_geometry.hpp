@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "geo/envelope.hpp"
 #include "geo/geos.hpp"
 #include "geo/wkb.hpp"
 #include "qc/qc.hpp"
@@ -20,23 +21,7 @@ namespace tessera::qc::detail {
 // Exact products of centimetre coordinates (differences up to 2e14 cm fit in 48 bits).
 __extension__ typedef __int128 Int128;
 
-// A closed axis-aligned box in centimetres; empty while min > max.
-struct Envelope {
-    std::int64_t min_x = 1, min_y = 1, max_x = 0, max_y = 0;
-
-    bool empty() const { return min_x > max_x || min_y > max_y; }
-    bool has_area() const { return min_x < max_x && min_y < max_y; }
-    void add(const geo::PointCm& p);
-    void add(const Envelope& e);
-    bool intersects(const Envelope& o) const {
-        return !empty() && !o.empty() && min_x <= o.max_x && o.min_x <= max_x && min_y <= o.max_y && o.min_y <= max_y;
-    }
-    // Open boxes: what two areas need to overlap.
-    bool interiors_intersect(const Envelope& o) const {
-        return !empty() && !o.empty() && min_x < o.max_x && o.min_x < max_x && min_y < o.max_y && o.min_y < max_y;
-    }
-    Envelope intersection(const Envelope& o) const;
-};
+using Envelope = geo::EnvelopeCm;
 
 // The frame of one call: its GEOS context, and local coordinates in centimetres from the
 // tile's lower-left corner (small integers, exact in doubles; the 1 cm grid is a grid of 1).

@@ -63,7 +63,7 @@ std::vector<GapFound> find_gaps(const Frame& frame, const std::vector<Prepared>&
         const auto rings = geo::read_polygons_cm(frame.ctx, part.get(), frame.origin);
         gap.at = interior_point(rings);
         Envelope env;
-        for (const auto& pt : rings.front().front()) env.add(pt);
+        for (const auto& pt : rings.front().front()) env.expand(pt);
         for (auto i : candidates)
             if (features[i].envelope.intersects(env) &&
                 geo::relate_pattern(frame.ctx, features[i].geom.get(), part.get(), "****1****"))

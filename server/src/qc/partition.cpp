@@ -15,7 +15,7 @@ std::vector<PartitionTrouble> partition_trouble(const tiles::Box& tile, const st
             // Shells counter-clockwise, holes clockwise: what the coverage test reads.
             const auto a = detail::area2({geo::RingsCm{rings[r]}});
             if ((r == 0 && a < 0) || (r > 0 && a > 0)) std::reverse(rings[r].begin(), rings[r].end());
-            for (const auto& p : rings[r]) prepared[i].envelope.add(p);
+            for (const auto& p : rings[r]) prepared[i].envelope.expand(p);
         }
         prepared[i].shape = detail::Shape::valid;
         prepared[i].cover.push_back(std::move(rings));
