@@ -231,21 +231,5 @@ std::vector<std::size_t> StrTree::query(const Envelope& e) const {
     return query(box.get());
 }
 
-Prepared::Prepared(const geo::Context& ctx, const GEOSGeometry* g)
-    : m_ctx(&ctx), m_prepared(GEOSPrepare_r(ctx.handle(), g)) {
-    if (!m_prepared) throw geo::GeosError("preparing a geometry: " + ctx.last_error());
-}
-
-Prepared::~Prepared() {
-    if (m_prepared) GEOSPreparedGeom_destroy_r(m_ctx->handle(), m_prepared);
-}
-
-bool Prepared::covers(const GEOSGeometry* g) const {
-    return GEOSPreparedCovers_r(m_ctx->handle(), m_prepared, g) == 1;
-}
-
-bool Prepared::intersects(const GEOSGeometry* g) const {
-    return GEOSPreparedIntersects_r(m_ctx->handle(), m_prepared, g) == 1;
-}
 
 }  // namespace tessera::demo

@@ -82,24 +82,6 @@ private:
     std::vector<geo::Geom> m_envelopes;  // GEOS keeps pointers to the inserted geometries
 };
 
-// Owns a prepared geometry for repeated point-in-polygon tests; the source must outlive it.
-class Prepared {
-public:
-    Prepared(const geo::Context& ctx, const GEOSGeometry* g);
-    Prepared(const Prepared&) = delete;
-    Prepared& operator=(const Prepared&) = delete;
-    Prepared(Prepared&& other) noexcept : m_ctx(other.m_ctx), m_prepared(other.m_prepared) {
-        other.m_prepared = nullptr;
-    }
-    Prepared& operator=(Prepared&&) = delete;
-    ~Prepared();
-
-    bool covers(const GEOSGeometry* g) const;
-    bool intersects(const GEOSGeometry* g) const;
-
-private:
-    const geo::Context* m_ctx;
-    const GEOSPreparedGeometry* m_prepared;
-};
+using geo::Prepared;
 
 }  // namespace tessera::demo

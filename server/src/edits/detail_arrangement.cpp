@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <optional>
 #include <tuple>
 #include <unordered_map>
 
@@ -55,7 +56,7 @@ class OwnerIndex {
 public:
     OwnerIndex(const geo::Context& ctx, const std::vector<const GEOSGeometry*>& old,
                const std::vector<EnvelopeCm>& envelopes, const PointCm& origin)
-        : m_ctx(ctx), m_old(old), m_envelopes(envelopes), m_origin(origin) {
+        : m_ctx(ctx), m_old(old), m_envelopes(envelopes), m_origin(origin), m_prepared(old.size()) {
         if (old.size() <= 32) return;
         m_tree = GEOSSTRtree_create_r(ctx.handle(), 10);
         if (!m_tree) throw GeosError("making an STR-tree: " + ctx.last_error());
@@ -69,17 +70,17 @@ public:
         if (m_tree) GEOSSTRtree_destroy_r(m_ctx.handle(), m_tree);
     }
 
-    // The old feature holding the face: the one containing its interior point; failing that
-    // (a sliver that snap-rounding made, whose point lies on an old edge) the one it overlaps most.
-    int owner_of(const GEOSGeometry* face, const GEOSGeometry* point) const {
-        for (int i : candidates(point)) {
-            const char in = GEOSContains_r(m_ctx.handle(), m_old[static_cast<std::size_t>(i)], point);
-            if (in == 2) throw GeosError("point in polygon: " + m_ctx.last_error());
-            if (in == 1) return i;
-        }
+    // The old feature holding the face: the one containing its interior point; failing that,
+    // for a sliver that snap-rounding made (its point may lie on or next to an old edge), the one
+    // it overlaps most. A face that is no sliver and whose point is in no old feature has none.
+    int owner_of(const GEOSGeometry* face, const GEOSGeometry* point, bool sliver) const {
+        for (int i : candidates(point))
+            if (prepared(i).contains(point)) return i;
+        if (!sliver) return Arrangement::unowned;
+        const auto near = candidates(face);
         int best = Arrangement::unowned;
         double best_area = 0;
-        for (int i : candidates(face)) {
+        for (int i : near) {
             Geom common = m_ctx.own(GEOSIntersection_r(m_ctx.handle(), m_old[static_cast<std::size_t>(i)], face),
                                     "overlap of a face");
             const double a = m_ctx.area(common.get());
@@ -92,6 +93,12 @@ public:
     }
 
 private:
+    const geo::Prepared& prepared(int i) const {
+        auto& p = m_prepared[static_cast<std::size_t>(i)];
+        if (!p) p.emplace(m_ctx, m_old[static_cast<std::size_t>(i)]);
+        return *p;
+    }
+
     std::vector<int> candidates(const GEOSGeometry* g) const {
         std::vector<int> out;
         if (m_tree) {
@@ -122,6 +129,8 @@ private:
     const std::vector<const GEOSGeometry*>& m_old;
     const std::vector<EnvelopeCm>& m_envelopes;
     PointCm m_origin;
+    // Prepared on first use: a face's point is tested against a polygon through its index.
+    mutable std::vector<std::optional<geo::Prepared>> m_prepared;
     GEOSSTRtree* m_tree = nullptr;
     std::vector<int> m_ids;
 };
@@ -156,7 +165,13 @@ Arrangement::Arrangement(const geo::Context& ctx, const PointCm& origin, const s
         if (f.area2 <= 0) continue;
         f.geom = ctx.clone(g);
         f.inside = ctx.own(GEOSPointOnSurface_r(ctx.handle(), g), "an interior point");
-        f.old_owner = index.owner_of(g, f.inside.get());
+        // A sliver: about two centimetres wide or less (twice its area over its perimeter).
+        double perimeter = 0;
+        for (const auto& ring : f.rings)
+            for (std::size_t k = 0; k + 1 < ring.size(); ++k)
+                perimeter += std::hypot(static_cast<double>(ring[k + 1].x - ring[k].x),
+                                        static_cast<double>(ring[k + 1].y - ring[k].y));
+        f.old_owner = index.owner_of(g, f.inside.get(), static_cast<double>(f.area2) <= 2 * perimeter);
         const int self = static_cast<int>(m_faces.size());
         for (const auto& ring : f.rings) {
             for (std::size_t k = 0; k + 1 < ring.size(); ++k) {

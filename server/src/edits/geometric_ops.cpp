@@ -35,25 +35,7 @@ OpError beyond_loaded() {
     return OpError{"geometry", "the polygon reaches beyond the features loaded (outside the partition)"};
 }
 
-// Holds a prepared geometry for many point-in-polygon tests.
-class Prepared {
-public:
-    Prepared(const geo::Context& ctx, const GEOSGeometry* g) : m_ctx(ctx), m_prepared(GEOSPrepare_r(ctx.handle(), g)) {
-        if (!m_prepared) throw GeosError("preparing a geometry: " + ctx.last_error());
-    }
-    Prepared(const Prepared&) = delete;
-    Prepared& operator=(const Prepared&) = delete;
-    ~Prepared() { GEOSPreparedGeom_destroy_r(m_ctx.handle(), m_prepared); }
-    bool contains(const GEOSGeometry* g) const {
-        const char r = GEOSPreparedContains_r(m_ctx.handle(), m_prepared, g);
-        if (r == 2) throw GeosError("point in polygon: " + m_ctx.last_error());
-        return r == 1;
-    }
-
-private:
-    const geo::Context& m_ctx;
-    const GEOSPreparedGeometry* m_prepared;
-};
+using geo::Prepared;
 
 std::vector<Geom> rings_as_lines(const geo::Context& ctx, const GEOSGeometry* polygon) {
     std::vector<Geom> out;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include "edits/detail_arrangement.hpp"
 #include "edits/detail_convert.hpp"
@@ -108,6 +110,17 @@ struct Window {
     }
 };
 
+// Whether two lists of canonical polygons hold the same polygons, in any order.
+bool same_polygons(std::vector<geo::RingsCm> a, const std::vector<geo::RingsCm>& b) {
+    if (a.size() != b.size()) return false;
+    for (const auto& p : b) {
+        const auto it = std::find(a.begin(), a.end(), p);
+        if (it == a.end()) return false;
+        a.erase(it);
+    }
+    return true;
+}
+
 void add(NormalizeStats& to, const NormalizeStats& s) {
     to.overlap_m2 += s.overlap_m2;
     to.gaps_filled += s.gaps_filled;
@@ -147,28 +160,38 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
         windows.push_back(w);
     }
 
+    // The windows do not overlap, so each is repaired on the polygons as they came; each polygon
+    // that any window changes is then made whole again once: its part outside those windows
+    // and its faces in them.
     geo::Context ctx;
     const geo::PointCm origin{square.min_x, square.min_y};
     std::vector<detail::EnvelopeCm> envelopes;
     envelopes.reserve(polygons.size());
     for (const auto& rings : polygons) envelopes.push_back(detail::envelope_of(rings));
-    // The current shape of each polygon, once a window has changed it (local centimetres).
-    std::vector<geo::Geom> changed(polygons.size());
+    std::vector<geo::Geom> geoms(polygons.size());
+    const auto geom_of = [&](std::size_t i) -> const GEOSGeometry* {
+        if (!geoms[i]) geoms[i] = detail::make_polygon(ctx, polygons[i], origin);
+        return geoms[i].get();
+    };
+    const auto local_box = [&](const BoxCm& b) {
+        return ctx.box(static_cast<double>(b.min_x - origin.x), static_cast<double>(b.min_y - origin.y),
+                       static_cast<double>(b.max_x - origin.x), static_cast<double>(b.max_y - origin.y));
+    };
+    struct Change {
+        std::vector<std::size_t> windows;
+        std::vector<geo::RingsCm> faces;
+    };
+    std::map<std::size_t, Change> changes;
     std::vector<NormalizedPart> flagged;
     NormalizeStats total;
-    const auto geom_of = [&](std::size_t i) -> const GEOSGeometry* {
-        if (!changed[i]) changed[i] = detail::make_polygon(ctx, polygons[i], origin);
-        return changed[i].get();
-    };
-    for (const auto& w : windows) {
+    for (std::size_t wi = 0; wi < windows.size(); ++wi) {
+        const auto& w = windows[wi];
         const tiles::Box box{static_cast<double>(w.box.min_x) / 100, static_cast<double>(w.box.min_y) / 100,
                              static_cast<double>(w.box.max_x) / 100, static_cast<double>(w.box.max_y) / 100};
-        auto cut = ctx.box(static_cast<double>(w.box.min_x - origin.x), static_cast<double>(w.box.min_y - origin.y),
-                           static_cast<double>(w.box.max_x - origin.x), static_cast<double>(w.box.max_y - origin.y));
+        auto cut = local_box(w.box);
         std::vector<std::size_t> involved;
         std::vector<geo::RingsCm> inside;
         std::vector<std::size_t> inside_of;  // index into `involved`
-        std::vector<geo::Geom> outside;
         for (std::size_t i = 0; i < polygons.size(); ++i) {
             const auto& e = envelopes[i];
             if (!(e.min_x < w.box.max_x && w.box.min_x < e.max_x && e.min_y < w.box.max_y && w.box.min_y < e.max_y))
@@ -181,26 +204,48 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
                 inside.push_back(std::move(rings));
                 inside_of.push_back(k);
             }
-            outside.push_back(geo::difference_on_grid(ctx, geom_of(i), cut.get(), 1.0));
         }
         NormalizeStats local;
         auto parts = normalize_partition(box, inside, gaps, &local);
         add(total, local);
-        // Each involved polygon made whole again: its part outside the window and its faces in it.
-        std::vector<std::vector<geo::Geom>> pieces(involved.size());
+        // A polygon whose faces in the window give back exactly what it had there keeps its shape.
+        std::vector<std::vector<geo::RingsCm>> before(involved.size()), after(involved.size());
+        for (std::size_t j = 0; j < inside.size(); ++j) before[inside_of[j]].push_back(detail::canonical(inside[j]));
+        for (const auto& part : parts)
+            if (!part.gap) after[inside_of[part.source]].push_back(detail::canonical(part.rings));
+        std::vector<char> kept(involved.size());
+        for (std::size_t k = 0; k < involved.size(); ++k) {
+            kept[k] = same_polygons(std::move(before[k]), after[k]);
+            if (!kept[k]) changes[involved[k]].windows.push_back(wi);
+        }
         for (auto& part : parts) {
             const auto k = inside_of[part.source];
             if (part.gap) {
                 flagged.push_back({involved[k], std::move(part.rings), true});
-                continue;
+            } else if (!kept[k]) {
+                changes[involved[k]].faces.push_back(std::move(part.rings));
             }
-            pieces[k].push_back(detail::make_polygon(ctx, part.rings, origin));
         }
-        for (std::size_t k = 0; k < involved.size(); ++k) {
-            pieces[k].push_back(std::move(outside[k]));
-            auto all = geo::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(pieces[k]));
-            changed[involved[k]] = geo::union_on_grid(ctx, all.get(), 1.0);
+    }
+    // The new parts of each changed polygon (none: given away whole).
+    std::vector<std::optional<std::vector<geo::RingsCm>>> changed(polygons.size());
+    for (auto& [i, change] : changes) {
+        std::vector<geo::Geom> boxes;
+        for (auto wi : change.windows) boxes.push_back(local_box(windows[wi].box));
+        // Windows may touch: their union is the valid polygon to cut with.
+        geo::Geom cut;
+        if (boxes.size() == 1) {
+            cut = std::move(boxes.front());
+        } else {
+            auto all = geo::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(boxes));
+            cut = geo::union_on_grid(ctx, all.get(), 1.0);
         }
+        auto outside = geo::difference_on_grid(ctx, geom_of(i), cut.get(), 1.0);
+        std::vector<geo::Geom> pieces = ctx.polygons(outside.get());
+        for (const auto& f : change.faces) pieces.push_back(detail::make_polygon(ctx, f, origin));
+        auto all = geo::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(pieces));
+        auto whole = geo::coverage_union_on_grid(ctx, all.get(), 1.0);
+        changed[i] = geo::read_polygons_cm(ctx, whole.get(), origin);
     }
     if (stats) *stats = total;
 
@@ -211,7 +256,7 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
             out.push_back({i, polygons[i], false});
             continue;
         }
-        for (auto& rings : geo::read_polygons_cm(ctx, changed[i].get(), origin)) out.push_back({i, std::move(rings), false});
+        for (auto& rings : *changed[i]) out.push_back({i, std::move(rings), false});
     }
     for (auto& f : flagged) out.push_back(std::move(f));
     return out;

@@ -131,6 +131,36 @@ Geom make_collection(const Context& ctx, int type, std::vector<Geom> members) {
     return ctx.own(c, "making a collection");
 }
 
+Prepared::Prepared(const Context& ctx, const GEOSGeometry* g)
+    : m_ctx(&ctx), m_prepared(GEOSPrepare_r(ctx.handle(), g)) {
+    if (!m_prepared) throw GeosError("preparing a geometry: " + ctx.last_error());
+}
+
+Prepared::~Prepared() {
+    if (m_prepared) GEOSPreparedGeom_destroy_r(m_ctx->handle(), m_prepared);
+}
+
+namespace {
+
+bool predicate(const Context& ctx, char result, std::string_view what) {
+    if (result == 2) throw GeosError(std::string(what) + ": " + ctx.last_error());
+    return result == 1;
+}
+
+}  // namespace
+
+bool Prepared::contains(const GEOSGeometry* g) const {
+    return predicate(*m_ctx, GEOSPreparedContains_r(m_ctx->handle(), m_prepared, g), "contains");
+}
+
+bool Prepared::covers(const GEOSGeometry* g) const {
+    return predicate(*m_ctx, GEOSPreparedCovers_r(m_ctx->handle(), m_prepared, g), "covers");
+}
+
+bool Prepared::intersects(const GEOSGeometry* g) const {
+    return predicate(*m_ctx, GEOSPreparedIntersects_r(m_ctx->handle(), m_prepared, g), "intersects");
+}
+
 namespace {
 
 GEOSCoordSequence* local_sequence(const Context& ctx, const std::vector<PointCm>& points, const PointCm& origin) {
@@ -251,6 +281,17 @@ Geom difference_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeo
 
 Geom union_on_grid(const Context& ctx, const GEOSGeometry* a, double grid) {
     return ctx.own(GEOSUnaryUnionPrec_r(ctx.handle(), a, grid), "union");
+}
+
+Geom coverage_union_on_grid(const Context& ctx, const GEOSGeometry* a, double grid) {
+    if (GEOSGeometry* u = GEOSCoverageUnion_r(ctx.handle(), a)) {
+        Geom result(ctx.handle(), u);
+        const int type = GEOSGeomTypeId_r(ctx.handle(), u);
+        if ((type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) && ctx.is_valid(u) &&
+            std::abs(ctx.area(u) - ctx.area(a)) <= 1e-6 * std::max(1.0, ctx.area(a)))
+            return result;
+    }
+    return union_on_grid(ctx, a, grid);
 }
 
 Geom intersection_exact(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b) {

@@ -117,6 +117,30 @@ private:
 // Makes a collection (MultiPolygon, GeometryCollection...) from owned members.
 Geom make_collection(const Context& ctx, int type, std::vector<Geom> members);
 
+// A prepared geometry, for many predicate tests against the same geometry (point in polygon
+// through an index, in logarithmic time, where the plain predicates build a whole topology
+// graph of the polygon each time). The source geometry and the context must outlive it.
+// Predicates throw GeosError when GEOS fails.
+class Prepared {
+public:
+    Prepared(const Context& ctx, const GEOSGeometry* g);
+    Prepared(const Prepared&) = delete;
+    Prepared& operator=(const Prepared&) = delete;
+    Prepared(Prepared&& other) noexcept : m_ctx(other.m_ctx), m_prepared(other.m_prepared) {
+        other.m_prepared = nullptr;
+    }
+    Prepared& operator=(Prepared&&) = delete;
+    ~Prepared();
+
+    bool contains(const GEOSGeometry* g) const;
+    bool covers(const GEOSGeometry* g) const;
+    bool intersects(const GEOSGeometry* g) const;
+
+private:
+    const Context* m_ctx;
+    const GEOSPreparedGeometry* m_prepared;
+};
+
 // --- Geometry in local centimetres ---------------------------------------------------------
 // Integer-centimetre rings given to GEOS in centimetres relative to an origin (local = global -
 // origin): every vertex is then a small integer held exactly in a double, and fixed-precision
@@ -147,6 +171,10 @@ std::optional<InvalidDetail> invalid_detail(const Context& ctx, const GEOSGeomet
 Geom intersection_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, double grid);
 Geom difference_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, double grid);
 Geom union_on_grid(const Context& ctx, const GEOSGeometry* a, double grid);
+// The union of polygons that share their edges exactly and do not overlap (a coverage), without
+// noding: no vertex moves and no segment is bent. When GEOS refuses the input, or its result is
+// not valid or not of the same area, the snap-rounded union_on_grid instead.
+Geom coverage_union_on_grid(const Context& ctx, const GEOSGeometry* a, double grid);
 // Floating overlay (GEOS's own snapping heuristics), for what a grid would collapse.
 Geom intersection_exact(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b);
 // GEOSMakeValid, keeping only the polygonal part, put on the grid (valid, maybe empty).
