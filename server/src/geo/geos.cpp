@@ -311,11 +311,4 @@ bool relate_pattern(const Context& ctx, const GEOSGeometry* a, const GEOSGeometr
     return r == 1;
 }
 
-double max_inscribed_radius(const Context& ctx, const GEOSGeometry* g, double tolerance) {
-    Geom line = ctx.own(GEOSMaximumInscribedCircle_r(ctx.handle(), g, tolerance), "maximum inscribed circle");
-    double length = 0;
-    if (!GEOSLength_r(ctx.handle(), line.get(), &length)) throw GeosError("length: " + ctx.last_error());
-    return length;
-}
-
 }  // namespace tessera::geo

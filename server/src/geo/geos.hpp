@@ -182,8 +182,5 @@ Geom make_valid_on_grid(const Context& ctx, const GEOSGeometry* g, double grid);
 
 // DE-9IM relation of `a` and `b` against `pattern`; throws GeosError when GEOS cannot decide.
 bool relate_pattern(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, const char* pattern);
-// Radius of the largest circle inside polygonal `g`, found within `tolerance` (the value
-// returned is a radius actually achieved: never above the true one, at most `tolerance` below).
-double max_inscribed_radius(const Context& ctx, const GEOSGeometry* g, double tolerance);
 
 }  // namespace tessera::geo

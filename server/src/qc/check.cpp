@@ -112,7 +112,7 @@ private:
         check_area(i, coverage);
         const double width_m = m_rules.sliver_width_m();
         if (width_m > 0) {
-            const auto verdict = detail::sliver_test(m_frame, p, width_m * 100);
+            const auto verdict = detail::sliver_test(p, width_m * 100);
             if (verdict.sliver) {
                 std::optional<double> radius_m;
                 if (verdict.radius_cm) radius_m = *verdict.radius_cm / 100;

@@ -66,9 +66,9 @@ geo::PointCm interior_point(const std::vector<geo::RingsCm>& polygons);
 
 struct SliverVerdict {
     bool sliver = false;
-    std::optional<double> radius_cm;  // the inscribed radius when it was computed
+    std::optional<double> radius_cm;  // the inscribed radius, or a bound just above it, when it was computed
 };
 // Whether the largest circle inside a valid feature is narrower than `width_cm`.
-SliverVerdict sliver_test(const Frame& frame, const Prepared& p, double width_cm);
+SliverVerdict sliver_test(const Prepared& p, double width_cm);
 
 }  // namespace tessera::qc::detail
