@@ -1,4 +1,5 @@
 // HTTP JSON client for /api/v1. Every error answer is {"error": {"code", "message"}}.
+import type { ReviewCommentLike, ReviewLike } from './review/state';
 
 export interface User {
   id: number;
@@ -139,28 +140,9 @@ export async function tiles(bbox: [number, number, number, number], signal?: Abo
 
 // ------------------------------------------------------------------ review workflow (SPEC §3)
 
-/** A comment a reviewer pinned on the map: a point (metres) and, when on one, a feature. */
-export interface ReviewCommentJson {
-  feature: number | null;
-  x: number;
-  y: number;
-  reason: string;
-  text: string;
-  author: string;
-  at: string;
-}
-
-/** One review of a tile: `outcome` null while it is open; approved, rejected, released or lapsed. */
-export interface ReviewJson {
-  id: number;
-  reviewer: string;
-  outcome: string | null;
-  reasons: string[];
-  comment: string;
-  claimed_at: string;
-  ended_at: string | null;
-  comments: ReviewCommentJson[];
-}
+/** A pinned comment and a review as the API sends them (defined with the pure review model). */
+export type ReviewCommentJson = ReviewCommentLike;
+export type ReviewJson = ReviewLike;
 
 /** A tile the user worked on, what became of it and its last decision. */
 export interface WorkTile {

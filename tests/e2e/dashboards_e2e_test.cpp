@@ -17,21 +17,6 @@ using nlohmann::json;
 
 namespace {
 
-v1::ClientMessage on_tile(v1::ClientMessage::BodyCase kind) {
-    v1::ClientMessage m;
-    switch (kind) {
-    case v1::ClientMessage::kSubmitTile: m.mutable_submit_tile()->set_tile_key(tile); break;
-    case v1::ClientMessage::kClaimReview: m.mutable_claim_review()->set_tile_key(tile); break;
-    case v1::ClientMessage::kApproveTile: m.mutable_approve_tile()->set_tile_key(tile); break;
-    case v1::ClientMessage::kReopenTile:
-        m.mutable_reopen_tile()->set_tile_key(tile);
-        m.mutable_reopen_tile()->set_reason("the road was rebuilt");
-        break;
-    default: break;
-    }
-    return m;
-}
-
 class DashboardsE2e : public ServerE2e {
 protected:
     void SetUp() override {
@@ -72,8 +57,8 @@ protected:
         const auto& field = find(snap, "CS2.2.1", "US1.1");
         auto edited = lea.send("d-1", {set_class(field, "CS2.2.1", "US6.3")});
         ASSERT_TRUE(edited.has_ack()) << edited.DebugString();
-        ASSERT_TRUE(lea.request(on_tile(v1::ClientMessage::kSubmitTile)).has_qc_report());
-        ASSERT_TRUE(marc.request(on_tile(v1::ClientMessage::kClaimReview)).has_tile_state());
+        ASSERT_TRUE(lea.request(tile_message(v1::ClientMessage::kSubmitTile)).has_qc_report());
+        ASSERT_TRUE(marc.request(tile_message(v1::ClientMessage::kClaimReview)).has_tile_state());
         v1::ClientMessage reject;
         reject.mutable_reject_tile()->set_tile_key(tile);
         reject.mutable_reject_tile()->add_reasons(v1::REJECT_REASON_WRONG_CLASS);
@@ -82,10 +67,10 @@ protected:
         ASSERT_TRUE(rejected.has_tile_state()) << rejected.DebugString();
         auto fix = lea.send("d-2", {set_class(field, "CS2.2.1", "US1.1", edited.ack().features(0).version())});
         ASSERT_TRUE(fix.has_ack()) << fix.DebugString();
-        ASSERT_TRUE(lea.request(on_tile(v1::ClientMessage::kSubmitTile)).has_qc_report());
-        ASSERT_TRUE(chloe.request(on_tile(v1::ClientMessage::kClaimReview)).has_tile_state());
-        ASSERT_TRUE(chloe.request(on_tile(v1::ClientMessage::kApproveTile)).has_qc_report());
-        ASSERT_TRUE(sophie.request(on_tile(v1::ClientMessage::kReopenTile)).has_tile_state());
+        ASSERT_TRUE(lea.request(tile_message(v1::ClientMessage::kSubmitTile)).has_qc_report());
+        ASSERT_TRUE(chloe.request(tile_message(v1::ClientMessage::kClaimReview)).has_tile_state());
+        ASSERT_TRUE(chloe.request(tile_message(v1::ClientMessage::kApproveTile)).has_qc_report());
+        ASSERT_TRUE(sophie.request(tile_message(v1::ClientMessage::kReopenTile)).has_tile_state());
     }
 };
 

@@ -20,6 +20,23 @@ namespace tessera::test {
 inline constexpr std::int64_t ox = 88000000, oy = 684000000;  // tile 0880_6840, centimetres
 inline const std::string tile = "0880_6840";
 
+// A workflow request on a tile (submit, claim, release, approve, reopen with a reason).
+inline v1::ClientMessage tile_message(v1::ClientMessage::BodyCase kind, const std::string& key = tile) {
+    v1::ClientMessage m;
+    switch (kind) {
+    case v1::ClientMessage::kSubmitTile: m.mutable_submit_tile()->set_tile_key(key); break;
+    case v1::ClientMessage::kClaimReview: m.mutable_claim_review()->set_tile_key(key); break;
+    case v1::ClientMessage::kReleaseReview: m.mutable_release_review()->set_tile_key(key); break;
+    case v1::ClientMessage::kApproveTile: m.mutable_approve_tile()->set_tile_key(key); break;
+    case v1::ClientMessage::kReopenTile:
+        m.mutable_reopen_tile()->set_tile_key(key);
+        m.mutable_reopen_tile()->set_reason("the road was rebuilt");
+        break;
+    default: break;
+    }
+    return m;
+}
+
 inline geo::RingsCm rings_of(const std::string& wkt) {
     geo::Context ctx;
     auto g = ctx.from_wkt(wkt);

@@ -14,22 +14,6 @@ using namespace tessera::test;
 
 namespace {
 
-v1::ClientMessage tile_message(v1::ClientMessage::BodyCase kind, const std::string& key = tile) {
-    v1::ClientMessage m;
-    switch (kind) {
-    case v1::ClientMessage::kSubmitTile: m.mutable_submit_tile()->set_tile_key(key); break;
-    case v1::ClientMessage::kClaimReview: m.mutable_claim_review()->set_tile_key(key); break;
-    case v1::ClientMessage::kReleaseReview: m.mutable_release_review()->set_tile_key(key); break;
-    case v1::ClientMessage::kApproveTile: m.mutable_approve_tile()->set_tile_key(key); break;
-    case v1::ClientMessage::kReopenTile:
-        m.mutable_reopen_tile()->set_tile_key(key);
-        m.mutable_reopen_tile()->set_reason("the road was rebuilt");
-        break;
-    default: break;
-    }
-    return m;
-}
-
 v1::ClientMessage reject(const std::vector<v1::RejectReason>& reasons, std::int64_t feature, std::int64_t x,
                          std::int64_t y) {
     v1::ClientMessage m;

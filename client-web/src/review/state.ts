@@ -47,6 +47,7 @@ export function editLockReason(tile: string, state: string, reviewer: string | n
 
 // ------------------------------------------------------------------ reviews as the HTTP API lists them
 
+/** A comment a reviewer pinned on the map: a point (metres) and, when on one, a feature. */
 export interface ReviewCommentLike {
   feature: number | null;
   x: number;
@@ -57,6 +58,7 @@ export interface ReviewCommentLike {
   at: string;
 }
 
+/** One review of a tile: `outcome` null while it is open; approved, rejected, released or lapsed. */
 export interface ReviewLike {
   id: number;
   reviewer: string;

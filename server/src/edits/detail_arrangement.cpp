@@ -73,14 +73,14 @@ public:
     // The old feature holding the face: the one containing its interior point; failing that,
     // for a sliver that snap-rounding made (its point may lie on or next to an old edge), the one
     // it overlaps most. A face that is no sliver and whose point is in no old feature has none.
-    int owner_of(const GEOSGeometry* face, const GEOSGeometry* point, bool sliver) const {
+    template <class IsSliver>
+    int owner_of(const GEOSGeometry* face, const GEOSGeometry* point, IsSliver is_sliver) const {
         for (int i : candidates(point))
             if (prepared(i).contains(point)) return i;
-        if (!sliver) return Arrangement::unowned;
-        const auto near = candidates(face);
+        if (!is_sliver()) return Arrangement::unowned;
         int best = Arrangement::unowned;
         double best_area = 0;
-        for (int i : near) {
+        for (int i : candidates(face)) {
             Geom common = m_ctx.own(GEOSIntersection_r(m_ctx.handle(), m_old[static_cast<std::size_t>(i)], face),
                                     "overlap of a face");
             const double a = m_ctx.area(common.get());
@@ -165,13 +165,6 @@ Arrangement::Arrangement(const geo::Context& ctx, const PointCm& origin, const s
         if (f.area2 <= 0) continue;
         f.geom = ctx.clone(g);
         f.inside = ctx.own(GEOSPointOnSurface_r(ctx.handle(), g), "an interior point");
-        // A sliver: about two centimetres wide or less (twice its area over its perimeter).
-        double perimeter = 0;
-        for (const auto& ring : f.rings)
-            for (std::size_t k = 0; k + 1 < ring.size(); ++k)
-                perimeter += std::hypot(static_cast<double>(ring[k + 1].x - ring[k].x),
-                                        static_cast<double>(ring[k + 1].y - ring[k].y));
-        f.old_owner = index.owner_of(g, f.inside.get(), static_cast<double>(f.area2) <= 2 * perimeter);
         const int self = static_cast<int>(m_faces.size());
         for (const auto& ring : f.rings) {
             for (std::size_t k = 0; k + 1 < ring.size(); ++k) {
@@ -188,6 +181,13 @@ Arrangement::Arrangement(const geo::Context& ctx, const PointCm& origin, const s
                 f.edges.push_back(it->second);
             }
         }
+        // A sliver: about two centimetres wide or less (twice its area over its perimeter).
+        const auto is_sliver = [&] {
+            double perimeter = 0;
+            for (auto e : f.edges) perimeter += m_edges[e].length();
+            return static_cast<double>(f.area2) <= 2 * perimeter;
+        };
+        f.old_owner = index.owner_of(g, f.inside.get(), is_sliver);
         m_faces.push_back(std::move(f));
     }
 }

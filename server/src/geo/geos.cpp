@@ -287,9 +287,10 @@ Geom coverage_union_on_grid(const Context& ctx, const GEOSGeometry* a, double gr
     if (GEOSGeometry* u = GEOSCoverageUnion_r(ctx.handle(), a)) {
         Geom result(ctx.handle(), u);
         const int type = GEOSGeomTypeId_r(ctx.handle(), u);
-        if ((type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) && ctx.is_valid(u) &&
-            std::abs(ctx.area(u) - ctx.area(a)) <= 1e-6 * std::max(1.0, ctx.area(a)))
-            return result;
+        if ((type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) && ctx.is_valid(u)) {
+            const double area = ctx.area(a);
+            if (std::abs(ctx.area(u) - area) <= 1e-6 * std::max(1.0, area)) return result;
+        }
     }
     return union_on_grid(ctx, a, grid);
 }
