@@ -67,9 +67,14 @@ struct WsClient::Impl {
     beast::flat_buffer buffer;
 };
 
-WsClient::WsClient(unsigned short port, const std::map<std::string, std::string>& headers)
+WsClient::WsClient(unsigned short port, const std::map<std::string, std::string>& headers, int receive_buffer)
     : m_impl(std::make_unique<Impl>()) {
     auto& ws = m_impl->ws;
+    if (receive_buffer > 0) {
+        auto& socket = beast::get_lowest_layer(ws).socket();
+        socket.open(tcp::v4());
+        socket.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
+    }
     beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(10));
     beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {

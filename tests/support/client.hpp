@@ -27,7 +27,9 @@ class WsClient {
 public:
     // Connects and upgrades with these headers (e.g. Authorization, Cookie, Origin). Throws
     // std::runtime_error carrying the HTTP status when the upgrade is refused.
-    WsClient(unsigned short port, const std::map<std::string, std::string>& headers);
+    // A non-zero `receive_buffer` caps the socket's receive buffer (a client that reads slowly then
+    // holds back the server sooner).
+    WsClient(unsigned short port, const std::map<std::string, std::string>& headers, int receive_buffer = 0);
     ~WsClient();
 
     void send(const v1::ClientMessage& message);
