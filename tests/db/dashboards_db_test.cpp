@@ -800,3 +800,37 @@ TEST(DashboardsDb, RangesAndEmptyProjects) {
     EXPECT_EQ(dash.contributors(project, std::nullopt, {last, last})[0].change_sets, 0);
     EXPECT_EQ(dash.contributors(project, std::nullopt, {last, last})[0].submissions, 1);
 }
+
+// A backlog longer than one fold batch (events and quality-issue changes alike) is folded in
+// several transactions, to the same figures as the raw tables.
+TEST(DashboardsDb, ABacklogOfSeveralBatchesFoldsToTheRawTables) {
+    test::TestDatabase db;
+    Script day(db.url());
+    store::Database pool(db.url(), 2);
+    store::DashboardStore dash(pool);
+    const store::ProjectRecord project{day.project, "dash"};
+    const auto pid = std::to_string(day.project);
+    for (int i = 0; i < 3; ++i) day.import(tile(i), 810 + i, 6800, false, "2026-11-20T08:00:00Z");
+    const std::vector<std::string> people{"cleo", "dario", "emma"};
+    for (int k = 0; k < 1300; ++k) {
+        day.edit_at(tile(k % 3), people[static_cast<std::size_t>(k % 3)], 1 + k % 4, "2026-11-20T09:00:00Z");
+        if (k == 700) day.submit(tile(1), "dario", "2026-11-20T10:00:00Z");  // a move in the middle of it
+    }
+    // Quality issues one statement at a time (each queues its own change), some removed again.
+    for (int k = 0; k < 1200; ++k)
+        day.sql("INSERT INTO qc_issue (project_id, tile_key, key, code, blocking, features, x_cm, y_cm, message, "
+                "found_seq) VALUES (" + pid + ", '" + tile(k % 3) + "', 'k" + std::to_string(k) + "', '" +
+                (k % 2 ? "sliver" : "gap") + "', " + (k % 5 ? "false" : "true") + ", '{}', 0, 0, 'm', 1)");
+    for (int k = 0; k < 1200; k += 3) day.sql("DELETE FROM qc_issue WHERE key = 'k" + std::to_string(k) + "'");
+    {
+        pqxx::read_transaction tx(day.conn());
+        EXPECT_GT(tx.exec1("SELECT count(*) FROM dash_pending")[0].as<int>(), 1000);
+        EXPECT_GT(tx.exec1("SELECT count(*) FROM dash_qc_pending")[0].as<int>(), 1000);
+    }
+    reconcile(day, dash, project);
+    pqxx::read_transaction tx(day.conn());
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM dash_pending")[0].as<int>(), 0);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM dash_qc_pending")[0].as<int>(), 0);
+    for (const auto& f : dash.contributors(project, std::nullopt, {}))
+        if (f.username == "dario") EXPECT_EQ(f.change_sets, 433);
+}

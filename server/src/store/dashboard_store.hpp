@@ -151,8 +151,10 @@ public:
     // Recomputes every rollup of the project from the event log (and the issues and zones) in
     // one transaction; writers of those tables wait for it. For repairs and bulk loads.
     void rebuild(const ProjectRecord& project);
-    // Folds the events written since the last fold into the rollups (every read does it first;
-    // the server also does it every few seconds; folders wait for each other). Returns how many.
+    // Folds the events and quality-issue changes queued since the last fold into the rollups
+    // (every read does it first; the server also does it every few seconds; folders wait for each
+    // other), in batches of a few hundred, one transaction each. Returns how many batches' worth:
+    // the larger of the two queues' rows folded, summed over the batches.
     std::size_t fold();
 
 private:
