@@ -64,7 +64,7 @@ public:
         tx.commit();
     }
 
-    // A set_class change set on one feature, through tessera_apply_classes (event, history,
+    // A set_class change set on one feature, through tessera_apply_classes_grouped (event, history,
     // sequence, state, change-set record), now.
     void edit(const std::string& tile, const std::string& user) {
         pqxx::work tx(m_conn);
@@ -73,8 +73,9 @@ public:
                                  project, tile);
         const auto cs = f[2].as<std::string>() == "CS2.2.1" ? "CS2.1.1.1" : "CS2.2.1";
         const auto id = "cs-" + std::to_string(++m_change_sets);
-        auto r = tx.exec_params1("SELECT o_fallback FROM tessera_apply_classes($1, $2, $3, $4, ARRAY[$5::bigint], "
-                                 "ARRAY[$6::integer], ARRAY[$7::text], ARRAY[''], 1800) LIMIT 1",
+        auto r = tx.exec_params1("SELECT o_fallback FROM tessera_apply_classes_grouped($1, 1800, ARRAY[$2::text], "
+                                 "ARRAY[$3::integer], ARRAY[$4::text], ARRAY[1], ARRAY[$5::bigint], ARRAY[$6::integer], "
+                                 "ARRAY[$7::text], ARRAY['']) LIMIT 1",
                                  project, tile, users.at(user), id, f[0].as<std::int64_t>(), f[1].as<int>(), cs);
         ASSERT_FALSE(r[0].as<bool>()) << "the change set on " << tile << " must apply";
         tx.commit();

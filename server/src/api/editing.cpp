@@ -270,19 +270,23 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
             workflow::ChangeCheck qc;
             std::string qc_delta;
             try {
-                done = s.edits.apply_classes(s.project, key->str(), user.user_id, cs.id(), ids, versions, css, uss,
-                                             s.lease_seconds, [&](std::int64_t seq, store::QcAccess& access) {
-                                                 qc = workflow::check_change(checker, access, tile_box, seq, ids, {});
-                                                 if (auto stored = encode_delta(qc); !stored.empty())
-                                                     access.record_delta(seq, stored);
-                                                 qc_delta = encode_delta(qc, true);
-                                                 expected = seq;
-                                                 s.hub.expect(key->str(), static_cast<std::uint64_t>(seq));
-                                             });
+                done = s.edits.apply_classes(
+                    s.project, key->str(), user.user_id, cs.id(), ids, versions, css, uss, s.lease_seconds,
+                    [&](std::int64_t seq, store::QcAccess& access) {
+                        // Run again when a grouped commit failed and this change set is retried alone.
+                        if (expected) s.hub.forget(key->str(), static_cast<std::uint64_t>(expected));
+                        expected = 0;
+                        qc = workflow::check_change(checker, access, tile_box, seq, ids, {});
+                        if (auto stored = encode_delta(qc); !stored.empty()) access.record_delta(seq, stored);
+                        qc_delta = encode_delta(qc, true);
+                        expected = seq;
+                        s.hub.expect(key->str(), static_cast<std::uint64_t>(seq));
+                    });
             } catch (...) {
                 if (expected) s.hub.forget(key->str(), static_cast<std::uint64_t>(expected));
                 throw;
             }
+            if (!done && expected) s.hub.forget(key->str(), static_cast<std::uint64_t>(expected));
             if (done) {
                 for (auto& f : done->features) {
                     f.updated_at_ms = now_ms();

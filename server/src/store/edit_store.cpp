@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/hex.hpp"
+#include "store/class_groups.hpp"
 #include "store/connection.hpp"
 #include "store/detail_arrays.hpp"
 #include "store/detail_qc_access.hpp"
@@ -241,29 +242,29 @@ std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const Proj
     return out;
 }
 
+EditStore::EditStore(Database& db) : m_db(db), m_grouper(std::make_unique<detail::ClassGrouper>(db)) {}
+
+EditStore::~EditStore() = default;
+
 std::optional<EditStore::ClassesResult> EditStore::apply_classes(
     const ProjectRecord& project, const std::string& tile_key, int user_id, const std::string& change_set_id,
     const std::vector<std::int64_t>& ids, const std::vector<int>& versions, const std::vector<std::string>& cs,
     const std::vector<std::string>& us, unsigned lease_seconds,
     const std::function<void(std::int64_t, QcAccess&)>& before_commit) {
-    auto conn = m_db.acquire();
-    pqxx::work tx(conn->pq());
-    std::vector<std::int64_t> v64(versions.begin(), versions.end());
-    std::vector<std::optional<std::string>> cso(cs.begin(), cs.end()), uso(us.begin(), us.end());
-    auto r = tx.exec_prepared(q::edit_apply_classes, project.id, tile_key, user_id, change_set_id, id_array(ids),
-                              id_array(v64), text_array(cso), text_array(uso), static_cast<int>(lease_seconds));
-    if (r.empty() || r[0][0].as<bool>()) return std::nullopt;  // rolled back: nothing was written
-    ClassesResult out;
-    for (const auto& row : r) {
-        out.seq = row[1].as<std::int64_t>();
-        out.state = row[2].as<std::string>();
-        if (row[3].is_null()) continue;
-        out.features.push_back(feature_from(row, 3));  // author: the caller knows who it is
-    }
-    detail::QcAccessImpl qc(tx, project, tile_key);
-    before_commit(out.seq, qc);
-    tx.commit();
-    return out;
+    detail::ClassRequest r;
+    r.project = &project;
+    r.lease_seconds = lease_seconds;
+    r.tile = &tile_key;
+    r.user_id = user_id;
+    r.change_set = &change_set_id;
+    r.ids = &ids;
+    r.versions = &versions;
+    r.cs = &cs;
+    r.us = &us;
+    r.before_commit = &before_commit;
+    m_grouper->apply(r);
+    if (r.fallback) return std::nullopt;
+    return std::move(r.result);
 }
 
 std::vector<EditStore::ConflictRecord> EditStore::conflicts(const ProjectRecord& project, const std::string& tile_key,

@@ -132,9 +132,16 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+namespace detail {
+class ClassGrouper;
+}
+
 class EditStore {
 public:
-    explicit EditStore(Database& db) : m_db(db) {}
+    explicit EditStore(Database& db);
+    ~EditStore();
+    EditStore(const EditStore&) = delete;
+    EditStore& operator=(const EditStore&) = delete;
 
     // The changes of a tile after `after_seq`, in order, at most `limit` (nullopt: more than
     // that, resync from a snapshot instead).
@@ -147,8 +154,11 @@ public:
         std::vector<StoredFeature> features;  // the features written, new state
     };
     // A change set of set_class / confirm operations (one per feature, at its current version)
-    // in one database call. nullopt, nothing written, when it is not that simple: take the
-    // general path. `before_commit(seq)` runs once the change is written, before the commit.
+    // in one database call, committed together with the others waiting at the same moment (see
+    // class_groups.hpp). nullopt, nothing written, when it is not that simple: take the general
+    // path. `before_commit(seq)` runs once the change is written, before the commit, possibly on
+    // another thread, and once more if the group's commit failed and the change set is tried
+    // again alone.
     std::optional<ClassesResult> apply_classes(const ProjectRecord& project, const std::string& tile_key, int user_id,
                                                const std::string& change_set_id, const std::vector<std::int64_t>& ids,
                                                const std::vector<int>& versions, const std::vector<std::string>& cs,
@@ -182,6 +192,7 @@ public:
 
 private:
     Database& m_db;
+    std::unique_ptr<detail::ClassGrouper> m_grouper;
 };
 
 }  // namespace tessera::store

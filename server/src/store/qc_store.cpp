@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/hex.hpp"
 #include "store/connection.hpp"
 #include "store/detail_arrays.hpp"
 #include "store/detail_qc_access.hpp"
@@ -48,28 +49,65 @@ StoredIssue issue_from(const pqxx::row& row) {
     return i;
 }
 
+void IssueArrays::add(const StoredIssue& i) {
+    keys.emplace_back(i.key);
+    codes.emplace_back(i.code);
+    blocking.emplace_back(i.blocking ? "t" : "f");
+    std::string ids;
+    for (std::size_t k = 0; k < i.features.size(); ++k) ids += (k ? "," : "") + std::to_string(i.features[k]);
+    features.emplace_back(std::move(ids));
+    xs.push_back(i.x_cm);
+    ys.push_back(i.y_cm);
+    messages.emplace_back(i.message);
+    areas.emplace_back(std::isfinite(i.area_m2) ? std::to_string(i.area_m2) : "0");
+}
+
 void write_issues(pqxx::work& tx, int project_id, const std::string& tile_key, std::int64_t seq,
                   const std::vector<std::string>& removed, const std::vector<StoredIssue>& added,
                   const QcCounts& counts_delta) {
     if (removed.empty() && added.empty() && counts_delta.blocking == 0 && counts_delta.warnings == 0) return;
     std::vector<std::optional<std::string>> gone(removed.begin(), removed.end());
-    std::vector<std::optional<std::string>> keys, codes, blocking, features, messages, areas;
-    std::vector<std::int64_t> xs, ys;
-    for (const auto& i : added) {
-        keys.emplace_back(i.key);
-        codes.emplace_back(i.code);
-        blocking.emplace_back(i.blocking ? "t" : "f");
-        std::string ids;
-        for (std::size_t k = 0; k < i.features.size(); ++k) ids += (k ? "," : "") + std::to_string(i.features[k]);
-        features.emplace_back(ids);
-        xs.push_back(i.x_cm);
-        ys.push_back(i.y_cm);
-        messages.emplace_back(i.message);
-        areas.emplace_back(std::isfinite(i.area_m2) ? std::to_string(i.area_m2) : "0");
+    IssueArrays a;
+    for (const auto& i : added) a.add(i);
+    tx.exec_prepared(q::qc_write, project_id, tile_key, seq, text_array(gone), text_array(a.keys),
+                     text_array(a.codes), text_array(a.blocking), text_array(a.features), id_array(a.xs),
+                     id_array(a.ys), text_array(a.messages), text_array(a.areas), counts_delta.blocking,
+                     counts_delta.warnings);
+}
+
+void GroupedQcWrites::update(const std::string& tile_key, std::int64_t seq, const std::vector<std::string>& removed,
+                             const std::vector<StoredIssue>& added, const QcCounts& counts_delta) {
+    for (const auto& key : removed) {
+        m_gone_tiles.emplace_back(tile_key);
+        m_gone_keys.emplace_back(key);
     }
-    tx.exec_prepared(q::qc_write, project_id, tile_key, seq, text_array(gone), text_array(keys), text_array(codes),
-                     text_array(blocking), text_array(features), id_array(xs), id_array(ys), text_array(messages),
-                     text_array(areas), counts_delta.blocking, counts_delta.warnings);
+    for (const auto& i : added) {
+        m_tiles.emplace_back(tile_key);
+        m_seqs.push_back(seq);
+        m_added.add(i);
+    }
+    if (counts_delta.blocking != 0 || counts_delta.warnings != 0) {
+        m_count_tiles.emplace_back(tile_key);
+        m_count_blocking.push_back(counts_delta.blocking);
+        m_count_warnings.push_back(counts_delta.warnings);
+    }
+}
+
+void GroupedQcWrites::delta(const std::string& tile_key, std::int64_t seq, const std::string& bytes) {
+    m_delta_tiles.emplace_back(tile_key);
+    m_delta_seqs.push_back(seq);
+    m_deltas.emplace_back(core::hex(bytes));
+}
+
+void GroupedQcWrites::flush(pqxx::work& tx, int project_id) {
+    if (m_gone_keys.empty() && m_tiles.empty() && m_count_tiles.empty() && m_delta_tiles.empty()) return;
+    tx.exec_prepared(q::qc_write_grouped, project_id, text_array(m_gone_tiles), text_array(m_gone_keys),
+                     text_array(m_tiles), id_array(m_seqs), text_array(m_added.keys), text_array(m_added.codes),
+                     text_array(m_added.blocking), text_array(m_added.features), id_array(m_added.xs),
+                     id_array(m_added.ys), text_array(m_added.messages), text_array(m_added.areas),
+                     text_array(m_count_tiles), id_array(m_count_blocking), id_array(m_count_warnings),
+                     text_array(m_delta_tiles), id_array(m_delta_seqs), text_array(m_deltas));
+    *this = GroupedQcWrites();
 }
 
 QcCounts count_issues(pqxx::work& tx, int project_id, const std::string& tile_key,

@@ -19,7 +19,7 @@ inline constexpr const char* session_revoke = "session_revoke";
 inline constexpr const char* event_append = "event_append";
 inline constexpr const char* edit_lock_tile = "edit_lock_tile";
 inline constexpr const char* tile_writer_lock = "tile_writer_lock";
-inline constexpr const char* edit_apply_classes = "edit_apply_classes";
+inline constexpr const char* edit_apply_classes_grouped = "edit_apply_classes_grouped";
 inline constexpr const char* edit_replay = "edit_replay";
 inline constexpr const char* edit_load_ids = "edit_load_ids";
 inline constexpr const char* edit_load_near = "edit_load_near";
@@ -32,6 +32,7 @@ inline constexpr const char* qc_issues_near = "qc_issues_near";
 inline constexpr const char* qc_tile_issues = "qc_tile_issues";
 inline constexpr const char* qc_tile_status = "qc_tile_status";
 inline constexpr const char* qc_write = "qc_write";
+inline constexpr const char* qc_write_grouped = "qc_write_grouped";
 inline constexpr const char* qc_delete_except = "qc_delete_except";
 inline constexpr const char* qc_delta_insert = "qc_delta_insert";
 inline constexpr const char* qc_count = "qc_count";
@@ -52,7 +53,7 @@ inline constexpr const char* qc_count = "qc_count";
 #define TESSERA_ISSUE_COLUMNS \
     "key, code, blocking, array_to_string(features, ','), x_cm, y_cm, message, area_m2 FROM qc_issue "
 
-inline constexpr std::array<std::pair<const char*, const char*>, 28> statements{{
+inline constexpr std::array<std::pair<const char*, const char*>, 29> statements{{
     {project_by_name, "SELECT id, name, srid, tile_size_m, imagery::text FROM project WHERE name = $1"},
     {tiles_in_box,
      "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence, qc_blocking, qc_warnings FROM tile "
@@ -89,11 +90,12 @@ inline constexpr std::array<std::pair<const char*, const char*>, 28> statements{
     {edit_lock_tile,
      "SELECT t.key, t.x_km, t.y_km, t.state::text, t.seq, t.feature_count, c.outcome, c.tile_seq "
      "FROM tile t LEFT JOIN change_set c ON c.project_id = $1 AND c.id = $3 WHERE t.project_id = $1 AND t.key = $2"},
-    {edit_apply_classes,
-     "SELECT o_fallback, o_seq, o_state, o_id, o_version, o_cs, o_us, o_wkb, o_reviewed, coalesce(o_pred_cs, ''), "
-     "coalesce(o_pred_us, ''), o_pred_confidence, (extract(epoch FROM now()) * 1000)::bigint, ''::text "
-     "FROM tessera_apply_classes($1, $2, $3, $4, $5::bigint[], "
-     "$6::integer[], $7::text[], $8::text[], $9)"},
+    // Class change sets of several tiles, applied together (see migration 0008).
+    {edit_apply_classes_grouped,
+     "SELECT o_k, o_fallback, o_seq, o_state, o_id, o_version, o_cs, o_us, o_wkb, o_reviewed, "
+     "coalesce(o_pred_cs, ''), coalesce(o_pred_us, ''), o_pred_confidence "
+     "FROM tessera_apply_classes_grouped($1, $2, $3::text[], $4::integer[], $5::text[], $6::integer[], "
+     "$7::bigint[], $8::integer[], $9::text[], $10::text[])"},
     // The features a change set wrote, as it left them (to answer it again).
     {edit_replay,
      "SELECT h.feature_id, h.version, h.code_cs, h.code_us, ST_AsBinary(h.geom), h.reviewed, "
@@ -146,6 +148,10 @@ inline constexpr std::array<std::pair<const char*, const char*>, 28> statements{
      "ON CONFLICT (project_id, tile_key, key) DO UPDATE SET code = excluded.code, blocking = excluded.blocking, "
      "features = excluded.features, x_cm = excluded.x_cm, y_cm = excluded.y_cm, message = excluded.message, "
      "area_m2 = excluded.area_m2"},
+    {qc_write_grouped,
+     "SELECT tessera_qc_write_grouped($1, $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], "
+     "$8::boolean[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::double precision[], $14::text[], "
+     "$15::integer[], $16::integer[], $17::text[], $18::bigint[], $19::text[])"},
     {qc_delete_except, "DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2 AND NOT (key = ANY($3::text[]))"},
     {qc_delta_insert, "INSERT INTO qc_delta (project_id, tile_key, tile_seq, delta) VALUES ($1, $2, $3, $4)"},
     // The tile's counts after a write; $3: the sequence number at which the whole tile was
