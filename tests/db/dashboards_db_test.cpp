@@ -832,6 +832,9 @@ TEST(DashboardsDb, ABacklogOfSeveralBatchesFoldsToTheRawTables) {
     pqxx::read_transaction tx(day.conn());
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM dash_pending")[0].as<int>(), 0);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM dash_qc_pending")[0].as<int>(), 0);
-    for (const auto& f : dash.contributors(project, std::nullopt, {}))
-        if (f.username == "dario") EXPECT_EQ(f.change_sets, 433);
+    for (const auto& f : dash.contributors(project, std::nullopt, {})) {
+        if (f.username == "dario") {
+            EXPECT_EQ(f.change_sets, 433);
+        }
+    }
 }
