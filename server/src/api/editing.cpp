@@ -276,7 +276,8 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
                         // Run again when a grouped commit failed and this change set is retried alone.
                         if (expected) s.hub.forget(key->str(), static_cast<std::uint64_t>(expected));
                         expected = 0;
-                        qc = workflow::check_change(checker, access, tile_box, seq, ids, {});
+                        qc = workflow::check_change(checker, access, tile_box, seq, ids, {},
+                                                    /*geometry_changed=*/false);
                         if (auto stored = encode_delta(qc); !stored.empty()) access.record_delta(seq, stored);
                         qc_delta = encode_delta(qc, true);
                         expected = seq;

@@ -27,8 +27,9 @@ constexpr double cm2_per_m2 = 1e4;
 class Run {
 public:
     Run(const Rules& rules, const core::Nomenclature& nomenclature, const tiles::Box& tile,
-        const std::vector<Feature>& features, const std::set<std::int64_t>* touched)
-        : m_rules(rules), m_nomenclature(nomenclature), m_frame(tile), m_touched(touched), m_report(rules, touched) {
+        const std::vector<Feature>& features, const std::set<std::int64_t>* touched, bool geometry_changed = true)
+        : m_rules(rules), m_nomenclature(nomenclature), m_frame(tile), m_touched(touched),
+          m_geometry_changed(geometry_changed), m_report(rules, touched) {
         m_prepared.reserve(features.size());
         for (const auto& f : features) {
             m_prepared.push_back(detail::prepare(m_frame, rules, f));
@@ -47,7 +48,9 @@ public:
         }
         check_same_class(coverage);
         if (m_touched) {
-            check_overlaps_near_touched();
+            // The pairwise test is the costly part of an incremental check; classes alone cannot
+            // make two features overlap or stop overlapping.
+            if (m_geometry_changed) check_overlaps_near_touched();
             check_gaps(coverage, /*only_touched=*/true, /*with_overlaps=*/false);
         } else {
             check_gaps(coverage, false, true);
@@ -216,6 +219,7 @@ private:
     const core::Nomenclature& m_nomenclature;
     detail::Frame m_frame;
     const std::set<std::int64_t>* m_touched;
+    bool m_geometry_changed;
     detail::Reporter m_report;
     std::vector<Prepared> m_prepared;
     std::vector<bool> m_is_touched;
@@ -231,8 +235,9 @@ std::vector<Issue> check_tile(const Rules& rules, const core::Nomenclature& nome
 }
 
 std::vector<Issue> check_features(const Rules& rules, const core::Nomenclature& nomenclature, const tiles::Box& tile,
-                                  const std::vector<Feature>& features, const std::set<std::int64_t>& touched) {
-    return Run(rules, nomenclature, tile, features, &touched).run();
+                                  const std::vector<Feature>& features, const std::set<std::int64_t>& touched,
+                                  bool geometry_changed) {
+    return Run(rules, nomenclature, tile, features, &touched, geometry_changed).run();
 }
 
 }  // namespace tessera::qc

@@ -44,9 +44,11 @@ std::vector<Issue> check_tile(const Rules& rules, const core::Nomenclature& nome
 // feature. For those it gives exactly what check_tile gives, provided every feature bordering
 // such a gap is in `features` (a gap reaching further than the neighbours is cut where the
 // known features end). Rules on a feature that read its neighbours (below_mmu through the
-// built-up rule) are re-checked only on touched features.
+// built-up rule) are re-checked only on touched features. With `geometry_changed` false (the
+// change only set classes), overlaps are not looked for: they are what they were before.
 std::vector<Issue> check_features(const Rules& rules, const core::Nomenclature& nomenclature, const tiles::Box& tile,
-                                  const std::vector<Feature>& features, const std::set<std::int64_t>& touched);
+                                  const std::vector<Feature>& features, const std::set<std::int64_t>& touched,
+                                  bool geometry_changed = true);
 
 // Whether valid polygons (rings in integer centimetres) partition the tile square exactly: the
 // coverage test of check_tile alone, without GEOS. Cheap: what an import asks of every tile

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "geo/wkb.hpp"
+#include "qc/issue.hpp"
 
 namespace tessera::workflow {
 
@@ -124,7 +125,8 @@ TileCheck check_whole_tile(const Checker& checker, store::QcAccess& access, cons
 }
 
 ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const tiles::Box& tile, std::int64_t seq,
-                         const std::vector<std::int64_t>& touched, const std::vector<std::int64_t>& deleted) {
+                         const std::vector<std::int64_t>& touched, const std::vector<std::int64_t>& deleted,
+                         bool geometry_changed) {
     ChangeCheck out;
     auto hood = access.neighbourhood(touched, neighbour_margin_m);
     if (!hood.whole_seq) {
@@ -138,7 +140,8 @@ ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const 
     const std::set<std::int64_t> touched_set(touched.begin(), touched.end());
     std::vector<store::StoredIssue> now;
     std::set<std::string> keys;
-    add_unique(now, keys, qc::check_features(checker.rules, checker.nomenclature, tile, features, touched_set));
+    add_unique(now, keys,
+               qc::check_features(checker.rules, checker.nomenclature, tile, features, touched_set, geometry_changed));
 
     // What was stored about these features (and the gaps they may have filled): the region is
     // the touched features' box.
@@ -172,7 +175,10 @@ ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const 
                                            [&](std::int64_t id) { return involved_set.contains(id); });
         const bool filled = std::any_of(touched_rings.begin(), touched_rings.end(),
                                         [&](const geo::RingsCm& r) { return covers(r, {i.x_cm, i.y_cm}); });
-        if (concerned || filled) old.emplace(i.key, &i);
+        if (!(concerned || filled)) continue;
+        old.emplace(i.key, &i);
+        // Not searched for again: still there, as stored.
+        if (!geometry_changed && i.code == qc::code::overlap && keys.insert(i.key).second) now.push_back(i);
     }
     std::vector<store::StoredIssue> changed;  // new, or the same problem with other figures
     for (const auto& i : now) {

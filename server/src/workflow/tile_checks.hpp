@@ -51,8 +51,11 @@ inline constexpr double neighbour_margin_m = 0.05;
 
 // After a change set's writes, in its transaction: re-checks the features it wrote (stored ids)
 // and their neighbours, compares with the stored issues that involved them (or gaps under them),
-// and stores the difference. Edge matching is left to whole-tile checks.
+// and stores the difference. Edge matching is left to whole-tile checks. With `geometry_changed`
+// false (the change set only set classes), the stored overlaps are kept as they are instead of
+// being searched for again.
 ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const tiles::Box& tile, std::int64_t seq,
-                         const std::vector<std::int64_t>& touched, const std::vector<std::int64_t>& deleted);
+                         const std::vector<std::int64_t>& touched, const std::vector<std::int64_t>& deleted,
+                         bool geometry_changed = true);
 
 }  // namespace tessera::workflow
