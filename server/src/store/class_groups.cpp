@@ -9,12 +9,6 @@
 #include "store/queries.hpp"
 
 namespace tessera::store::detail {
-namespace {
-
-// The quality controls of one change set of a group: reads go to the database at once (in the
-// group's transaction, which holds every tile's writer lock); the usual writes are gathered and
-// written once for the whole group.
-}  // namespace
 
 // What the change sets of an open group share while their quality controls run, each on a
 // thread of its own: the transaction (one statement at a time) and the gathered writes.
@@ -30,6 +24,9 @@ struct GroupContext {
 
 namespace {
 
+// The quality controls of one change set of a group: reads go to the database at once (in the
+// group's transaction, which holds every tile's writer lock); the usual writes are gathered and
+// written once for the whole group.
 class GroupedQcAccess final : public QcAccess {
 public:
     GroupedQcAccess(GroupContext& group, const std::string& tile)
@@ -190,17 +187,7 @@ void ClassGrouper::commit_group(const std::vector<ClassRequest*>& group) {
         r.result.seq = row[2].as<std::int64_t>();
         r.result.state = row[3].as<std::string>();
         if (row[4].is_null()) continue;  // nothing to write (already so)
-        StoredFeature f;
-        f.id = row[4].as<std::int64_t>();
-        f.version = row[5].as<int>();
-        f.code_cs = row[6].as<std::string>();
-        f.code_us = row[7].as<std::string>();
-        f.wkb = pqxx::binarystring(row[8]).str();
-        f.reviewed = row[9].as<bool>();
-        f.pred_cs = row[10].as<std::string>();
-        f.pred_us = row[11].as<std::string>();
-        if (!row[12].is_null()) f.pred_confidence = row[12].as<float>();
-        r.result.features.push_back(std::move(f));  // updated_at and author: the caller knows them
+        r.result.features.push_back(feature_from(row, 4));  // author: the caller knows who it is
     }
     // The quality controls of each change set, in parallel: its own thread (waiting in apply)
     // or this one, whichever comes first.

@@ -339,10 +339,6 @@ std::size_t DashboardStore::fold() {
 void DashboardStore::rebuild(const ProjectRecord& project) {
     auto conn = m_db.acquire();
     pqxx::work tx(conn->pq());
-    // The queued quality-issue changes of the project are in qc_issue already: dropped, once no
-    // writer of qc_issue can add more (the lock is held until the rebuild commits).
-    tx.exec("LOCK TABLE qc_issue IN SHARE MODE");
-    tx.exec_params("DELETE FROM dash_qc_pending WHERE project_id = $1", project.id);
     tx.exec_params(rebuild_sql, project.id);
     tx.commit();
 }

@@ -11,17 +11,10 @@
 #include "store/queries.hpp"
 
 namespace tessera::store {
-namespace {
+namespace detail {
 
-using detail::id_array;
-using detail::text_array;
-
-constexpr const char* feature_columns = TESSERA_FEATURE_COLUMNS;
-
-// A feature from 11 columns starting at `first`: id, version, code_cs, code_us, WKB, reviewed,
-// pred_cs, pred_us, pred_confidence, updated_at (ms), author. Every read of the editing path
-// selects them in this order.
-StoredFeature feature_from(const pqxx::row& r, pqxx::row::size_type first = 0) {
+// Every read of the editing path selects the columns in this order.
+StoredFeature feature_from(const pqxx::row& r, pqxx::row::size_type first) {
     StoredFeature f;
     f.id = r[first].as<std::int64_t>();
     f.version = r[first + 1].as<int>();
@@ -36,6 +29,16 @@ StoredFeature feature_from(const pqxx::row& r, pqxx::row::size_type first = 0) {
     f.author = r[first + 10].as<std::string>();
     return f;
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::feature_from;
+using detail::id_array;
+using detail::text_array;
+
+constexpr const char* feature_columns = TESSERA_FEATURE_COLUMNS;
 
 }  // namespace
 

@@ -93,7 +93,8 @@ inline constexpr std::array<std::pair<const char*, const char*>, 29> statements{
     // Class change sets of several tiles, applied together (see migration 0008).
     {edit_apply_classes_grouped,
      "SELECT o_k, o_fallback, o_seq, o_state, o_id, o_version, o_cs, o_us, o_wkb, o_reviewed, "
-     "coalesce(o_pred_cs, ''), coalesce(o_pred_us, ''), o_pred_confidence "
+     "coalesce(o_pred_cs, ''), coalesce(o_pred_us, ''), o_pred_confidence, "
+     "(extract(epoch FROM now()) * 1000)::bigint, ''::text "
      "FROM tessera_apply_classes_grouped($1, $2, $3::text[], $4::integer[], $5::text[], $6::integer[], "
      "$7::bigint[], $8::integer[], $9::text[], $10::text[])"},
     // The features a change set wrote, as it left them (to answer it again).
