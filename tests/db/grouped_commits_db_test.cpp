@@ -75,7 +75,7 @@ TEST(GroupedCommitsDb, ConcurrentClassChangeSetsStayWholeAndOneFailureStaysAlone
                 const std::function<void(std::int64_t, store::QcAccess&)> check = [&](std::int64_t seq,
                                                                                       store::QcAccess& access) {
                     // The checks read the change set's neighbourhood in the group's transaction.
-                    const auto n = access.neighbourhood(ids, 1.0);
+                    const auto n = access.neighbourhood(ids, {}, 1.0);
                     if (n.features.empty()) throw std::runtime_error("no neighbourhood for " + id);
                     if (failing) throw std::runtime_error("checks failed for " + id);
                     if (key == issue_tile && r == issue_round) {

@@ -27,7 +27,10 @@ public:
     std::map<std::string, store::StoredIssue> issues;
     std::optional<std::int64_t> whole_seq;
 
-    Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) override {
+    // Every stored issue but edge mismatches comes with it: a superset, as the contract allows,
+    // which check_change narrows.
+    Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, const std::vector<std::int64_t>&,
+                                double margin_m) override {
         Neighbourhood out;
         std::vector<Box> boxes;
         for (auto id : ids)
@@ -39,6 +42,8 @@ public:
         }
         out.whole_seq = whole_seq;
         out.counts = counts();
+        for (const auto& [key, i] : issues)
+            if (i.code != qc::code::edge_mismatch) out.issues.push_back(i);
         return out;
     }
     std::vector<store::QcFeatureRow> features() override {
@@ -47,20 +52,6 @@ public:
         return out;
     }
     std::vector<store::QcFeatureRow> features_of(const std::string&, const tiles::Box&) override { return {}; }
-    std::vector<store::StoredIssue> issues_near(const std::vector<std::int64_t>& ids, const tiles::Box& box) override {
-        std::vector<store::StoredIssue> out;
-        const auto cm = [](double m) { return static_cast<std::int64_t>(std::llround(m * 100)); };
-        for (const auto& [key, i] : issues) {
-            if (i.code == qc::code::edge_mismatch) continue;
-            const bool involves = std::any_of(i.features.begin(), i.features.end(), [&](std::int64_t id) {
-                return std::find(ids.begin(), ids.end(), id) != ids.end();
-            });
-            const bool gap_inside = i.code == qc::code::gap && i.x_cm >= cm(box.min_x) && i.x_cm <= cm(box.max_x) &&
-                                    i.y_cm >= cm(box.min_y) && i.y_cm <= cm(box.max_y);
-            if (involves || gap_inside) out.push_back(i);
-        }
-        return out;
-    }
     void update_issues(std::int64_t, const std::vector<std::string>& removed, const std::vector<store::StoredIssue>& added,
                        const store::QcCounts&) override {
         for (const auto& k : removed) issues.erase(k);

@@ -336,15 +336,12 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
                      "change_set.tile_key"});
     }
 
-    // Lock and read what the change set starts from, then its neighbourhood.
+    // Read what the change set starts from, and its neighbourhood (used once the versions check).
     std::vector<std::int64_t> ids;
     for (const auto& r : refs) ids.push_back(r.id);
-    auto referenced = tx.load(ids, std::nullopt, 0);
+    auto read = tx.load(ids, region, edits::Workspace::context_margin_m);
     std::map<std::int64_t, store::StoredFeature> loaded;
-    for (auto& f : referenced) {
-        if (auto rings = geo::polygon_from_wkb(f.wkb)) extend(region, *rings);
-        loaded.emplace(f.id, std::move(f));
-    }
+    for (auto& f : read.referenced) loaded.emplace(f.id, std::move(f));
     // Versions: a stale base merges when the concurrent change touched another aspect.
     bool merged = false;
     std::vector<std::int64_t> conflicting, gone;
@@ -402,10 +399,7 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         return out;
     }
 
-    if (region) {
-        for (auto& f : tx.load({}, region, edits::Workspace::context_margin_m))
-            loaded.emplace(f.id, std::move(f));
-    }
+    for (auto& f : read.context) loaded.emplace(f.id, std::move(f));
     // The operations run on the features near the edit; when that neighbourhood is not enough
     // (its outline would move), once more on the whole tile.
     edits::Limits limits;

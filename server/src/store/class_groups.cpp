@@ -1,5 +1,6 @@
 #include "store/class_groups.hpp"
 
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -15,11 +16,17 @@ namespace tessera::store::detail {
 struct GroupContext {
     pqxx::work& tx;
     const ProjectRecord& project;
+    const std::vector<ClassRequest*>& members;
     std::mutex tx_mutex;
     GroupedQcWrites writes;
     std::size_t pending = 0;  // quality controls not done yet (under the grouper's mutex)
     std::condition_variable all_done;
     std::exception_ptr error;
+    // The members' neighbourhoods, read together at the first member's request (under tx_mutex)
+    // and taken by each member when it asks for the same thing.
+    bool read = false;
+    double read_margin_m = 0;
+    std::map<std::string, QcAccess::Neighbourhood> neighbourhoods;
 };
 
 namespace {
@@ -29,12 +36,33 @@ namespace {
 // written once for the whole group.
 class GroupedQcAccess final : public QcAccess {
 public:
-    GroupedQcAccess(GroupContext& group, const std::string& tile)
-        : m_group(group), m_direct(group.tx, group.project, tile), m_tile(tile) {}
+    GroupedQcAccess(GroupContext& group, const ClassRequest& request)
+        : m_group(group), m_direct(group.tx, group.project, *request.tile, &group.writes), m_tile(*request.tile),
+          m_ids(*request.ids) {}
 
-    Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) override {
+    // The first member to ask reads every member's neighbourhood (their change sets' features,
+    // the same margin) in one statement; each then takes its own.
+    Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, const std::vector<std::int64_t>& deleted,
+                                double margin_m) override {
         std::lock_guard lock(m_group.tx_mutex);
-        return m_direct.neighbourhood(ids, margin_m);
+        if (!m_group.read) {
+            m_group.read = true;
+            m_group.read_margin_m = margin_m;
+            std::vector<NeighbourhoodRequest> requests;
+            for (const auto* r : m_group.members)
+                if (!r->fallback) requests.push_back({*r->tile, *r->ids, {}});
+            auto answers = read_neighbourhoods(m_group.tx, m_group.project.id, requests, margin_m);
+            for (std::size_t k = 0; k < requests.size(); ++k)
+                m_group.neighbourhoods.emplace(requests[k].tile, std::move(answers[k]));
+        }
+        if (margin_m == m_group.read_margin_m && deleted.empty() && ids == m_ids) {
+            if (auto it = m_group.neighbourhoods.find(m_tile); it != m_group.neighbourhoods.end()) {
+                auto out = std::move(it->second);
+                m_group.neighbourhoods.erase(it);
+                return out;
+            }
+        }
+        return m_direct.neighbourhood(ids, deleted, margin_m);
     }
     std::vector<QcFeatureRow> features() override {
         std::lock_guard lock(m_group.tx_mutex);
@@ -44,10 +72,6 @@ public:
         std::lock_guard lock(m_group.tx_mutex);
         return m_direct.features_of(tile_key, box);
     }
-    std::vector<StoredIssue> issues_near(const std::vector<std::int64_t>& ids, const tiles::Box& box) override {
-        std::lock_guard lock(m_group.tx_mutex);
-        return m_direct.issues_near(ids, box);
-    }
     QcCounts replace_all(std::int64_t seq, const std::vector<StoredIssue>& issues) override {
         std::lock_guard lock(m_group.tx_mutex);
         return m_direct.replace_all(seq, issues);
@@ -55,17 +79,18 @@ public:
     void update_issues(std::int64_t seq, const std::vector<std::string>& removed, const std::vector<StoredIssue>& added,
                        const QcCounts& counts_delta) override {
         std::lock_guard lock(m_group.tx_mutex);
-        m_group.writes.update(m_tile, seq, removed, added, counts_delta);
+        m_direct.update_issues(seq, removed, added, counts_delta);
     }
     void record_delta(std::int64_t seq, const std::string& delta) override {
         std::lock_guard lock(m_group.tx_mutex);
-        m_group.writes.delta(m_tile, seq, delta);
+        m_direct.record_delta(seq, delta);
     }
 
 private:
     GroupContext& m_group;
     QcAccessImpl m_direct;
     const std::string& m_tile;
+    const std::vector<std::int64_t>& m_ids;
 };
 
 }  // namespace
@@ -191,7 +216,7 @@ void ClassGrouper::commit_group(const std::vector<ClassRequest*>& group) {
     }
     // The quality controls of each change set, in parallel: its own thread (waiting in apply)
     // or this one, whichever comes first.
-    GroupContext context{tx, project, {}, {}, 0, {}, nullptr};
+    GroupContext context{tx, project, group, {}, {}, 0, {}, nullptr, false, 0, {}};
     {
         std::unique_lock lock(m_mutex);
         for (auto* r : group) {
@@ -220,7 +245,7 @@ void ClassGrouper::run_qc(ClassRequest& request, std::unique_lock<std::mutex>& l
     lock.unlock();
     std::exception_ptr error;
     try {
-        GroupedQcAccess access(group, *request.tile);
+        GroupedQcAccess access(group, request);
         (*request.before_commit)(request.result.seq, access);
     } catch (...) {
         error = std::current_exception();

@@ -13,13 +13,35 @@
 
 namespace tessera::store::detail {
 
-QcFeatureRow qc_feature_from(const pqxx::row& row);
-StoredIssue issue_from(const pqxx::row& row);
+// A feature or a stored issue from the columns of a row starting at `first`.
+QcFeatureRow qc_feature_from(const pqxx::row& row, pqxx::row::size_type first = 0);
+StoredIssue issue_from(const pqxx::row& row, pqxx::row::size_type first = 0);
+
+// The quality controls' read of several change sets (each of its own tile) in one statement:
+// per request, what QcAccess::neighbourhood answers.
+struct NeighbourhoodRequest {
+    std::string tile;
+    std::vector<std::int64_t> ids, deleted;
+};
+std::vector<QcAccess::Neighbourhood> read_neighbourhoods(pqxx::work& tx, int project_id,
+                                                         const std::vector<NeighbourhoodRequest>& requests,
+                                                         double margin_m);
 // Stored issues as the columns of a set-based write (UNNEST).
 struct IssueArrays {
     std::vector<std::optional<std::string>> keys, codes, blocking, features, messages, areas;
     std::vector<std::int64_t> xs, ys;
     void add(const StoredIssue& issue);
+};
+
+// A change set's record with its answer (for idempotency), written with the quality controls'
+// writes of that change set.
+struct ChangeSetRecord {
+    const std::string& id;
+    const std::string& tile_key;
+    int user_id;
+    std::int64_t seq;
+    int ops;
+    const std::string& outcome;
 };
 
 // The quality controls' writes of several change sets (each of its own tile), gathered and then
@@ -29,8 +51,9 @@ public:
     void update(const std::string& tile_key, std::int64_t seq, const std::vector<std::string>& removed,
                 const std::vector<StoredIssue>& added, const QcCounts& counts_delta);
     void delta(const std::string& tile_key, std::int64_t seq, const std::string& bytes);
-    // Writes what was gathered (nothing when empty) and starts again.
-    void flush(pqxx::work& tx, int project_id);
+    // Writes what was gathered (nothing when empty, unless there is a record to write with it)
+    // and starts again.
+    void flush(pqxx::work& tx, int project_id, const ChangeSetRecord* record = nullptr);
 
 private:
     std::vector<std::optional<std::string>> m_gone_tiles, m_gone_keys, m_tiles, m_count_tiles, m_delta_tiles, m_deltas;
@@ -46,16 +69,18 @@ void write_issues(pqxx::work& tx, int project_id, const std::string& tile_key, s
 QcCounts count_issues(pqxx::work& tx, int project_id, const std::string& tile_key,
                       std::optional<std::int64_t> whole_seq);
 
+// Reads at once; writes at once too, or into `gather` (update_issues, record_delta) when given.
 class QcAccessImpl final : public QcAccess {
 public:
-    QcAccessImpl(pqxx::work& tx, const ProjectRecord& project, std::string tile_key)
-        : m_tx(tx), m_project(project), m_key(std::move(tile_key)) {}
+    QcAccessImpl(pqxx::work& tx, const ProjectRecord& project, std::string tile_key,
+                 GroupedQcWrites* gather = nullptr)
+        : m_tx(tx), m_project(project), m_key(std::move(tile_key)), m_gather(gather) {}
 
-    Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) override;
+    Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, const std::vector<std::int64_t>& deleted,
+                                double margin_m) override;
     std::vector<QcFeatureRow> features() override;
     std::vector<QcFeatureRow> features_of(const std::string& tile_key, const tiles::Box& box) override;
     QcCounts replace_all(std::int64_t seq, const std::vector<StoredIssue>& issues) override;
-    std::vector<StoredIssue> issues_near(const std::vector<std::int64_t>& ids, const tiles::Box& box) override;
     void update_issues(std::int64_t seq, const std::vector<std::string>& removed,
                        const std::vector<StoredIssue>& added, const QcCounts& counts_delta) override;
     void record_delta(std::int64_t seq, const std::string& delta) override;
@@ -64,6 +89,7 @@ private:
     pqxx::work& m_tx;
     const ProjectRecord& m_project;
     std::string m_key;
+    GroupedQcWrites* m_gather;
 };
 
 }  // namespace tessera::store::detail

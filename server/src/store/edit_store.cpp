@@ -49,10 +49,11 @@ struct EditTransaction::Impl {
     std::string key;
     std::optional<TileRecord> tile;
     std::optional<std::string> previous;
+    detail::GroupedQcWrites qc_writes;
     detail::QcAccessImpl qc;
 
     Impl(Database& db, const ProjectRecord& p, const std::string& k)
-        : conn(db.acquire()), tx(conn->pq()), project(p), key(k), qc(tx, project, key) {}
+        : conn(db.acquire()), tx(conn->pq()), project(p), key(k), qc(tx, project, key, &qc_writes) {}
 };
 
 EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key,
@@ -60,8 +61,7 @@ EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, con
     : m_impl(std::make_unique<Impl>(db, project, tile_key)) {
     // The tile's writer lock serialises every writer of this tile, whatever instance it runs
     // in; the features read after it cannot change under us.
-    m_impl->tx.exec_prepared(q::tile_writer_lock, project.id, tile_key);
-    auto r = m_impl->tx.exec_prepared(q::edit_lock_tile, project.id, tile_key, change_set_id);
+    auto r = m_impl->tx.exec_prepared(q::edit_open, project.id, tile_key, change_set_id);
     if (!r.empty()) {
         TileRecord t;
         t.key = r[0][0].as<std::string>();
@@ -102,17 +102,18 @@ EditTransaction::Replay EditTransaction::replay(const std::string& change_set_id
     return out;
 }
 
-std::vector<StoredFeature> EditTransaction::load(const std::vector<std::int64_t>& ids,
-                                                 const std::optional<tiles::Box>& near, double margin_m) {
+EditTransaction::Loaded EditTransaction::load(const std::vector<std::int64_t>& ids,
+                                              const std::optional<tiles::Box>& region, double margin_m) {
     const auto& p = m_impl->project;
-    const bool spatial = near.has_value();
-    const tiles::Box b = spatial ? *near : tiles::Box{};
-    auto r = spatial ? m_impl->tx.exec_prepared(q::edit_load_near, p.id, m_impl->key, b.min_x - margin_m,
-                                                b.min_y - margin_m, b.max_x + margin_m, b.max_y + margin_m, p.srid)
-                     : m_impl->tx.exec_prepared(q::edit_load_ids, p.id, m_impl->key, id_array(ids));
-    std::vector<StoredFeature> out;
-    out.reserve(r.size());
-    for (const auto& row : r) out.push_back(feature_from(row));
+    const auto bound = [&](double tiles::Box::*side) {
+        return region ? std::optional<double>((*region).*side) : std::nullopt;
+    };
+    Loaded out;
+    for (const auto& row :
+         m_impl->tx.exec_prepared(q::edit_load, p.id, m_impl->key, id_array(ids), bound(&tiles::Box::min_x),
+                                  bound(&tiles::Box::min_y), bound(&tiles::Box::max_x), bound(&tiles::Box::max_y),
+                                  margin_m, p.srid))
+        (row[0].as<bool>() ? out.referenced : out.context).push_back(feature_from(row, 1));
     return out;
 }
 
@@ -185,8 +186,8 @@ EditTransaction::Written EditTransaction::write(int user_id, const std::string& 
 
 void EditTransaction::record_outcome(const std::string& change_set_id, int user_id, std::int64_t seq, std::size_t ops,
                                      const std::string& outcome) {
-    m_impl->tx.exec_prepared(q::edit_record_outcome, m_impl->project.id, change_set_id, m_impl->key, user_id, seq,
-                             static_cast<int>(ops), pqxx::binarystring(outcome));
+    detail::ChangeSetRecord record{change_set_id, m_impl->key, user_id, seq, static_cast<int>(ops), outcome};
+    m_impl->qc_writes.flush(m_impl->tx, m_impl->project.id, &record);
 }
 
 void EditTransaction::record_conflict(const std::string& change_set_id, int user_id,
@@ -199,7 +200,10 @@ void EditTransaction::record_conflict(const std::string& change_set_id, int user
 
 QcAccess& EditTransaction::qc() { return m_impl->qc; }
 
-void EditTransaction::commit() { m_impl->tx.commit(); }
+void EditTransaction::commit() {
+    m_impl->qc_writes.flush(m_impl->tx, m_impl->project.id);
+    m_impl->tx.commit();
+}
 
 std::optional<std::vector<TileChangeRecord>> EditStore::changes_after(const ProjectRecord& project,
                                                                       const std::string& tile_key,

@@ -84,10 +84,14 @@ public:
     };
     Replay replay(const std::string& change_set_id);
 
-    // Reads, in id order (the writer lock keeps them from changing), the features of this tile whose bounding box comes within
-    // `margin_m` of `near` when it is given, else those with these ids.
-    std::vector<StoredFeature> load(const std::vector<std::int64_t>& ids, const std::optional<tiles::Box>& near,
-                                    double margin_m);
+    // Reads, in id order (the writer lock keeps them from changing), the features of this tile
+    // with these ids, and (context) every other feature of the tile whose bounding box comes
+    // within `margin_m` of the box of theirs and of `region` (the operations' own geometry, if
+    // any): one round trip.
+    struct Loaded {
+        std::vector<StoredFeature> referenced, context;
+    };
+    Loaded load(const std::vector<std::int64_t>& ids, const std::optional<tiles::Box>& region, double margin_m);
     // Every feature of the tile.
     std::vector<StoredFeature> load_all();
 
@@ -118,12 +122,15 @@ public:
     Written write(int user_id, const std::string& change_set_id, std::size_t ops,
                   const std::vector<FeatureWrite>& writes, const std::vector<std::int64_t>& deletes,
                   unsigned lease_seconds);
-    // Records the acknowledgement, for idempotency.
+    // Records the acknowledgement, for idempotency, with the quality controls' writes gathered
+    // so far (qc()): one round trip.
     void record_outcome(const std::string& change_set_id, int user_id, std::int64_t seq, std::size_t ops,
                         const std::string& outcome);
     void record_conflict(const std::string& change_set_id, int user_id, const std::vector<std::int64_t>& ids,
                          const std::string& message);
-    // The quality controls' reads and writes, in this transaction.
+    // The quality controls' reads and writes, in this transaction. Their usual writes (issues
+    // and what a change introduced and fixed) are gathered and written with the outcome, or at
+    // commit.
     QcAccess& qc();
     void commit();
 

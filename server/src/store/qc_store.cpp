@@ -1,6 +1,7 @@
 #include "store/qc_store.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "core/hex.hpp"
 #include "store/connection.hpp"
@@ -18,35 +19,66 @@ constexpr const char* tile_channel_name = "tessera_tile";
 
 namespace detail {
 
-QcFeatureRow qc_feature_from(const pqxx::row& row) {
+QcFeatureRow qc_feature_from(const pqxx::row& row, pqxx::row::size_type c) {
     QcFeatureRow f;
-    f.id = row[0].as<std::int64_t>();
-    f.code_cs = row[1].as<std::string>();
-    f.code_us = row[2].as<std::string>();
-    f.wkb = pqxx::binarystring(row[3]).str();
-    f.reviewed = row[4].as<bool>();
-    f.predicted = row[5].as<bool>();
-    if (!row[6].is_null()) f.confidence = row[6].as<float>();
+    f.id = row[c].as<std::int64_t>();
+    f.code_cs = row[c + 1].as<std::string>();
+    f.code_us = row[c + 2].as<std::string>();
+    f.wkb = pqxx::binarystring(row[c + 3]).str();
+    f.reviewed = row[c + 4].as<bool>();
+    f.predicted = row[c + 5].as<bool>();
+    if (!row[c + 6].is_null()) f.confidence = row[c + 6].as<float>();
     return f;
 }
 
-StoredIssue issue_from(const pqxx::row& row) {
+StoredIssue issue_from(const pqxx::row& row, pqxx::row::size_type c) {
     StoredIssue i;
-    i.key = row[0].as<std::string>();
-    i.code = row[1].as<std::string>();
-    i.blocking = row[2].as<bool>();
-    const auto ids = row[3].as<std::string>();
+    i.key = row[c].as<std::string>();
+    i.code = row[c + 1].as<std::string>();
+    i.blocking = row[c + 2].as<bool>();
+    const auto ids = row[c + 3].as<std::string>();
     for (std::size_t pos = 0; pos < ids.size();) {
         auto comma = ids.find(',', pos);
         if (comma == std::string::npos) comma = ids.size();
         i.features.push_back(std::stoll(ids.substr(pos, comma - pos)));
         pos = comma + 1;
     }
-    i.x_cm = row[4].as<std::int64_t>();
-    i.y_cm = row[5].as<std::int64_t>();
-    i.message = row[6].as<std::string>();
-    i.area_m2 = row[7].as<double>();
+    i.x_cm = row[c + 4].as<std::int64_t>();
+    i.y_cm = row[c + 5].as<std::int64_t>();
+    i.message = row[c + 6].as<std::string>();
+    i.area_m2 = row[c + 7].as<double>();
     return i;
+}
+
+std::vector<QcAccess::Neighbourhood> read_neighbourhoods(pqxx::work& tx, int project_id,
+                                                         const std::vector<NeighbourhoodRequest>& requests,
+                                                         double margin_m) {
+    std::vector<std::optional<std::string>> tiles;
+    std::vector<std::int64_t> ids, ids_end, involved, involved_end;
+    for (const auto& r : requests) {
+        tiles.emplace_back(r.tile);
+        ids.insert(ids.end(), r.ids.begin(), r.ids.end());
+        ids_end.push_back(static_cast<std::int64_t>(ids.size()));
+        involved.insert(involved.end(), r.ids.begin(), r.ids.end());
+        involved.insert(involved.end(), r.deleted.begin(), r.deleted.end());
+        involved_end.push_back(static_cast<std::int64_t>(involved.size()));
+    }
+    std::vector<QcAccess::Neighbourhood> out(requests.size());
+    for (const auto& row : tx.exec_prepared(q::qc_read, project_id, text_array(tiles), id_array(ids), id_array(ids_end),
+                                            id_array(involved), id_array(involved_end), margin_m)) {
+        const auto k = row[0].as<std::size_t>();
+        if (k < 1 || k > out.size()) throw std::runtime_error("quality controls' read: no request " + std::to_string(k));
+        auto& n = out[k - 1];
+        switch (row[1].as<int>()) {
+        case 0:
+            if (!row[9].is_null()) n.whole_seq = row[9].as<std::int64_t>();
+            n.counts = {row[10].as<int>(), row[11].as<int>()};
+            break;
+        case 1: n.features.push_back(qc_feature_from(row, 2)); break;
+        default: n.issues.push_back(issue_from(row, 12)); break;
+        }
+    }
+    return out;
 }
 
 void IssueArrays::add(const StoredIssue& i) {
@@ -99,14 +131,23 @@ void GroupedQcWrites::delta(const std::string& tile_key, std::int64_t seq, const
     m_deltas.emplace_back(core::hex(bytes));
 }
 
-void GroupedQcWrites::flush(pqxx::work& tx, int project_id) {
-    if (m_gone_keys.empty() && m_tiles.empty() && m_count_tiles.empty() && m_delta_tiles.empty()) return;
-    tx.exec_prepared(q::qc_write_grouped, project_id, text_array(m_gone_tiles), text_array(m_gone_keys),
-                     text_array(m_tiles), id_array(m_seqs), text_array(m_added.keys), text_array(m_added.codes),
-                     text_array(m_added.blocking), text_array(m_added.features), id_array(m_added.xs),
-                     id_array(m_added.ys), text_array(m_added.messages), text_array(m_added.areas),
-                     text_array(m_count_tiles), id_array(m_count_blocking), id_array(m_count_warnings),
-                     text_array(m_delta_tiles), id_array(m_delta_seqs), text_array(m_deltas));
+void GroupedQcWrites::flush(pqxx::work& tx, int project_id, const ChangeSetRecord* record) {
+    const bool empty = m_gone_keys.empty() && m_tiles.empty() && m_count_tiles.empty() && m_delta_tiles.empty();
+    if (empty && !record) return;
+    const auto write = [&](const char* statement, const auto&... more) {
+        tx.exec_prepared(statement, project_id, text_array(m_gone_tiles), text_array(m_gone_keys), text_array(m_tiles),
+                         id_array(m_seqs), text_array(m_added.keys), text_array(m_added.codes),
+                         text_array(m_added.blocking), text_array(m_added.features), id_array(m_added.xs),
+                         id_array(m_added.ys), text_array(m_added.messages), text_array(m_added.areas),
+                         text_array(m_count_tiles), id_array(m_count_blocking), id_array(m_count_warnings),
+                         text_array(m_delta_tiles), id_array(m_delta_seqs), text_array(m_deltas), more...);
+    };
+    if (record) {
+        write(q::edit_finish, record->id, record->tile_key, record->user_id, record->seq, record->ops,
+              pqxx::binarystring(record->outcome));
+    } else {
+        write(q::qc_write_grouped);
+    }
     *this = GroupedQcWrites();
 }
 
@@ -117,15 +158,9 @@ QcCounts count_issues(pqxx::work& tx, int project_id, const std::string& tile_ke
     return {r[0].as<int>(), r[1].as<int>()};
 }
 
-QcAccess::Neighbourhood QcAccessImpl::neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) {
-    Neighbourhood out;
-    auto rows = m_tx.exec_prepared(q::qc_neighbourhood, m_project.id, m_key, id_array(ids), margin_m);
-    for (const auto& row : rows) {
-        if (!row[0].is_null()) out.features.push_back(qc_feature_from(row));
-        if (!row[7].is_null()) out.whole_seq = row[7].as<std::int64_t>();
-        out.counts = {row[8].as<int>(), row[9].as<int>()};
-    }
-    return out;
+QcAccess::Neighbourhood QcAccessImpl::neighbourhood(const std::vector<std::int64_t>& ids,
+                                                    const std::vector<std::int64_t>& deleted, double margin_m) {
+    return std::move(read_neighbourhoods(m_tx, m_project.id, {{m_key, ids, deleted}}, margin_m).front());
 }
 
 std::vector<QcFeatureRow> QcAccessImpl::features() {
@@ -151,21 +186,14 @@ QcCounts QcAccessImpl::replace_all(std::int64_t seq, const std::vector<StoredIss
     return count_issues(m_tx, m_project.id, m_key, seq);
 }
 
-std::vector<StoredIssue> QcAccessImpl::issues_near(const std::vector<std::int64_t>& ids, const tiles::Box& box) {
-    std::vector<StoredIssue> out;
-    const auto cm = [](double m) { return static_cast<std::int64_t>(std::llround(m * 100)); };
-    for (const auto& row : m_tx.exec_prepared(q::qc_issues_near, m_project.id, m_key, id_array(ids), cm(box.min_x),
-                                              cm(box.min_y), cm(box.max_x), cm(box.max_y)))
-        out.push_back(issue_from(row));
-    return out;
-}
-
 void QcAccessImpl::update_issues(std::int64_t seq, const std::vector<std::string>& removed,
                                  const std::vector<StoredIssue>& added, const QcCounts& counts_delta) {
+    if (m_gather) return m_gather->update(m_key, seq, removed, added, counts_delta);
     write_issues(m_tx, m_project.id, m_key, seq, removed, added, counts_delta);
 }
 
 void QcAccessImpl::record_delta(std::int64_t seq, const std::string& delta) {
+    if (m_gather) return m_gather->delta(m_key, seq, delta);
     m_tx.exec_prepared(q::qc_delta_insert, m_project.id, m_key, seq, pqxx::binarystring(delta));
 }
 

@@ -34,20 +34,23 @@ class QcAccess {
 public:
     virtual ~QcAccess() = default;
     // The features of the tile with these ids, and every feature of the tile whose bounding box
-    // comes within `margin_m` of one of theirs; with the tile's quality status, in one read.
+    // comes within `margin_m` of one of theirs; with the tile's quality status and the stored
+    // issues that may concern them, in one read.
     struct Neighbourhood {
         std::vector<QcFeatureRow> features;
         std::optional<std::int64_t> whole_seq;  // when the whole tile was last checked (nullopt: never)
         QcCounts counts;                        // the tile's stored counts
+        // Stored issues of the tile (edge mismatches excluded: only whole-tile checks look at
+        // borders) that involve one of `ids` or `deleted`, and at least every gap located inside
+        // the bounding box of the features `ids`: a superset, which the caller narrows.
+        std::vector<StoredIssue> issues;
     };
-    virtual Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, double margin_m) = 0;
+    virtual Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, const std::vector<std::int64_t>& deleted,
+                                        double margin_m) = 0;
     // Every feature of the tile.
     virtual std::vector<QcFeatureRow> features() = 0;
     // The features of another tile whose bounding box meets `box` (e.g. a strip along a border).
     virtual std::vector<QcFeatureRow> features_of(const std::string& tile_key, const tiles::Box& box) = 0;
-    // The stored issues of the tile that involve one of `ids`, or gaps located inside `box`
-    // (edge mismatches excluded: only whole-tile checks look at borders).
-    virtual std::vector<StoredIssue> issues_near(const std::vector<std::int64_t>& ids, const tiles::Box& box) = 0;
     // Removes the issues with these keys, inserts or replaces `added` (keys distinct from
     // `removed`), and moves the tile's counts by `counts_delta`, in one statement (none when
     // there is nothing to write).

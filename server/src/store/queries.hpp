@@ -17,18 +17,16 @@ inline constexpr const char* session_touch = "session_touch";
 inline constexpr const char* session_create = "session_create";
 inline constexpr const char* session_revoke = "session_revoke";
 inline constexpr const char* event_append = "event_append";
-inline constexpr const char* edit_lock_tile = "edit_lock_tile";
+inline constexpr const char* edit_open = "edit_open";
 inline constexpr const char* tile_writer_lock = "tile_writer_lock";
 inline constexpr const char* edit_apply_classes_grouped = "edit_apply_classes_grouped";
 inline constexpr const char* edit_replay = "edit_replay";
-inline constexpr const char* edit_load_ids = "edit_load_ids";
-inline constexpr const char* edit_load_near = "edit_load_near";
+inline constexpr const char* edit_load = "edit_load";
 inline constexpr const char* edit_write = "edit_write";
-inline constexpr const char* edit_record_outcome = "edit_record_outcome";
-inline constexpr const char* qc_neighbourhood = "qc_neighbourhood";
+inline constexpr const char* edit_finish = "edit_finish";
+inline constexpr const char* qc_read = "qc_read";
 inline constexpr const char* qc_tile_features = "qc_tile_features";
 inline constexpr const char* qc_features_near = "qc_features_near";
-inline constexpr const char* qc_issues_near = "qc_issues_near";
 inline constexpr const char* qc_tile_issues = "qc_tile_issues";
 inline constexpr const char* qc_tile_status = "qc_tile_status";
 inline constexpr const char* qc_write = "qc_write";
@@ -43,17 +41,18 @@ inline constexpr const char* qc_count = "qc_count";
     "coalesce(f.pred_us, ''), f.pred_confidence, (extract(epoch FROM f.updated_at) * 1000)::bigint, "         \
     "coalesce(u.username, '') FROM feature f LEFT JOIN app_user u ON u.id = f.author_id "
 
-// The columns of a feature as the quality controls read it.
-#define TESSERA_QC_COLUMNS                                                                                  \
+// The columns of a feature as the quality controls read it (of `feature f`).
+#define TESSERA_QC_COLUMN_LIST                                                                              \
     "f.id, f.code_cs, f.code_us, ST_AsBinary(f.geom), f.reviewed, "                                         \
     "(f.pred_cs IS NOT NULL AND f.code_cs = f.pred_cs AND f.code_us = coalesce(f.pred_us, f.code_us)), "    \
-    "f.pred_confidence "
+    "f.pred_confidence"
+#define TESSERA_QC_COLUMNS TESSERA_QC_COLUMN_LIST " "
 
 // The columns of a stored issue.
 #define TESSERA_ISSUE_COLUMNS \
     "key, code, blocking, array_to_string(features, ','), x_cm, y_cm, message, area_m2 FROM qc_issue "
 
-inline constexpr std::array<std::pair<const char*, const char*>, 29> statements{{
+inline constexpr std::array<std::pair<const char*, const char*>, 27> statements{{
     {project_by_name, "SELECT id, name, srid, tile_size_m, imagery::text FROM project WHERE name = $1"},
     {tiles_in_box,
      "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence, qc_blocking, qc_warnings FROM tile "
@@ -87,9 +86,8 @@ inline constexpr std::array<std::pair<const char*, const char*>, 29> statements{
     // (no row is written to take it). Taken in its own statement so that what the transaction
     // reads next is read after the lock is held.
     {tile_writer_lock, "SELECT pg_advisory_xact_lock($1, hashtext($2))"},
-    {edit_lock_tile,
-     "SELECT t.key, t.x_km, t.y_km, t.state::text, t.seq, t.feature_count, c.outcome, c.tile_seq "
-     "FROM tile t LEFT JOIN change_set c ON c.project_id = $1 AND c.id = $3 WHERE t.project_id = $1 AND t.key = $2"},
+    // The tile's writer lock, then the tile and the change set's first outcome (migration 0011).
+    {edit_open, "SELECT * FROM tessera_edit_open($1, $2, $3)"},
     // Class change sets of several tiles, applied together (see migration 0008).
     {edit_apply_classes_grouped,
      "SELECT o_k, o_fallback, o_seq, o_state, o_id, o_version, o_cs, o_us, o_wkb, o_reviewed, "
@@ -104,36 +102,26 @@ inline constexpr std::array<std::pair<const char*, const char*>, 29> statements{
      "(extract(epoch FROM h.changed_at) * 1000)::bigint, coalesce(u.username, ''), h.prev_version IS NULL "
      "FROM feature_history h LEFT JOIN feature f ON f.id = h.feature_id LEFT JOIN app_user u ON u.id = h.author_id "
      "WHERE h.project_id = $1 AND h.change_set = $2 ORDER BY h.feature_id"},
-    // Two statements rather than one with an OR: each keeps a good generic plan (primary key;
-    // spatial index).
-    {edit_load_ids,
-     "SELECT " TESSERA_FEATURE_COLUMNS
-     "WHERE f.id = ANY($3::bigint[]) AND f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id"},
-    {edit_load_near,
-     "SELECT " TESSERA_FEATURE_COLUMNS
-     "WHERE f.geom && ST_MakeEnvelope($3, $4, $5, $6, $7) AND f.project_id = $1 AND f.tile_key = $2 "
-     "ORDER BY f.id"},
+    // The change set's features, then their context (migration 0011).
+    {edit_load, "SELECT * FROM tessera_edit_load($1, $2, $3::bigint[], $4, $5, $6, $7, $8, $9)"},
     {edit_write,
      "SELECT o_given, o_id, o_version, o_seq, o_state FROM tessera_write_change($1, $2, $3, $4, $5, $6::bigint[], "
      "$7::text[], $8::text[], $9::boolean[], $10::text[], $11::bigint[], $12::bigint[], $13, $14)"},
-    {edit_record_outcome,
-     "INSERT INTO change_set (project_id, id, tile_key, user_id, tile_seq, ops, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7)"},
-    // Features with these ids and every feature of the tile whose box comes within $4 of theirs.
-    // With the tile's quality status on every row (one row of nulls and the status when no
-    // feature matches).
-    {qc_neighbourhood,
-     "SELECT n.*, s.qc_whole_seq, s.qc_blocking, s.qc_warnings FROM tile s LEFT JOIN ("
-     "SELECT DISTINCT ON (f.id) " TESSERA_QC_COLUMNS
-     "FROM feature t JOIN feature f ON f.geom && ST_Expand(t.geom, $4) AND f.project_id = $1 AND f.tile_key = $2 "
-     "WHERE t.id = ANY($3::bigint[]) AND t.project_id = $1 AND t.tile_key = $2 ORDER BY f.id) n ON true "
-     "WHERE s.project_id = $1 AND s.key = $2 ORDER BY n.id"},
+    // The change set's record with its answer, and its quality controls' writes (as
+    // qc_write_grouped, $1 to $19).
+    {edit_finish,
+     "WITH o AS (INSERT INTO change_set (project_id, id, tile_key, user_id, tile_seq, ops, outcome) "
+     "VALUES ($1, $20, $21, $22, $23, $24, $25)) "
+     "SELECT tessera_qc_write_grouped($1, $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], "
+     "$8::boolean[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::double precision[], $14::text[], "
+     "$15::integer[], $16::integer[], $17::text[], $18::bigint[], $19::text[])"},
+    // The quality controls' read of one or more change sets (migration 0011).
+    {qc_read, "SELECT * FROM tessera_qc_read($1, $2::text[], $3::bigint[], $4::integer[], $5::bigint[], "
+              "$6::integer[], $7)"},
     {qc_tile_features, "SELECT " TESSERA_QC_COLUMNS "FROM feature f WHERE f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id"},
     {qc_features_near,
      "SELECT " TESSERA_QC_COLUMNS "FROM feature f WHERE f.geom && ST_MakeEnvelope($3, $4, $5, $6, $7) "
      "AND f.project_id = $1 AND f.tile_key = $2 ORDER BY f.id"},
-    {qc_issues_near,
-     "SELECT " TESSERA_ISSUE_COLUMNS "WHERE project_id = $1 AND tile_key = $2 AND code <> 'edge_mismatch' "
-     "AND (features && $3::bigint[] OR (code = 'gap' AND x_cm BETWEEN $4 AND $6 AND y_cm BETWEEN $5 AND $7)) ORDER BY key"},
     {qc_tile_issues, "SELECT " TESSERA_ISSUE_COLUMNS "WHERE project_id = $1 AND tile_key = $2 ORDER BY blocking DESC, code, key"},
     {qc_tile_status, "SELECT seq, qc_whole_seq, qc_blocking, qc_warnings FROM tile WHERE project_id = $1 AND key = $2"},
     // Removes issues by key and inserts or replaces others, set-based; an issue found before

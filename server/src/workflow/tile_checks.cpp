@@ -1,6 +1,7 @@
 #include "workflow/tile_checks.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -128,7 +129,7 @@ ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const 
                          const std::vector<std::int64_t>& touched, const std::vector<std::int64_t>& deleted,
                          bool geometry_changed) {
     ChangeCheck out;
-    auto hood = access.neighbourhood(touched, neighbour_margin_m);
+    auto hood = access.neighbourhood(touched, deleted, neighbour_margin_m);
     if (!hood.whole_seq) {
         const auto key = checker.grid.key_at(tile.min_x, tile.min_y);
         out.counts = access.replace_all(seq, whole_tile_issues(checker, access, key));
@@ -163,16 +164,33 @@ ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const 
     }
     std::vector<std::int64_t> involved = touched;
     involved.insert(involved.end(), deleted.begin(), deleted.end());
-    const auto before = access.issues_near(involved, region.value_or(tiles::Box{0, 0, -1, -1}));
+    const std::set<std::int64_t> involved_set(involved.begin(), involved.end());
+    const auto involves = [&](const store::StoredIssue& i) {
+        return std::any_of(i.features.begin(), i.features.end(),
+                           [&](std::int64_t id) { return involved_set.contains(id); });
+    };
+    // The store's answer is a superset: exactly the issues that involve the change, and the gaps
+    // located inside the touched features' box.
+    std::vector<store::StoredIssue> before;
+    if (region) {
+        const auto cm = [](double m) { return static_cast<std::int64_t>(std::llround(m * 100)); };
+        const std::int64_t x0 = cm(region->min_x), y0 = cm(region->min_y), x1 = cm(region->max_x),
+                           y1 = cm(region->max_y);
+        for (auto& i : hood.issues) {
+            const bool inside = i.x_cm >= x0 && i.x_cm <= x1 && i.y_cm >= y0 && i.y_cm <= y1;
+            if (involves(i) || (i.code == qc::code::gap && inside)) before.push_back(std::move(i));
+        }
+    } else {
+        for (auto& i : hood.issues)
+            if (involves(i)) before.push_back(std::move(i));
+    }
 
     // A stored gap near the change but not bordering it is fixed only if a touched feature now
     // covers it (touched_rings); otherwise this check cannot tell and leaves it.
-    const std::set<std::int64_t> involved_set(involved.begin(), involved.end());
     std::map<std::string, const store::StoredIssue*> old, before_by_key;
     for (const auto& i : before) {
         before_by_key.emplace(i.key, &i);
-        const bool concerned = std::any_of(i.features.begin(), i.features.end(),
-                                           [&](std::int64_t id) { return involved_set.contains(id); });
+        const bool concerned = involves(i);
         const bool filled = std::any_of(touched_rings.begin(), touched_rings.end(),
                                         [&](const geo::RingsCm& r) { return covers(r, {i.x_cm, i.y_cm}); });
         if (!(concerned || filled)) continue;
