@@ -44,8 +44,8 @@ struct ChangeSetRecord {
     const std::string& outcome;
 };
 
-// The quality controls' writes of several change sets (each of its own tile), gathered and then
-// written in one statement.
+// The quality controls' writes of one or several change sets (each of its own tile), gathered
+// and then written in one statement (tessera_qc_write_grouped).
 class GroupedQcWrites {
 public:
     void update(const std::string& tile_key, std::int64_t seq, const std::vector<std::string>& removed,
@@ -61,7 +61,7 @@ private:
     IssueArrays m_added;
 };
 
-// Writes issues set-based: removes `removed` keys, inserts or replaces `added`.
+// Writes issues set-based, at once: removes `removed` keys, inserts or replaces `added`.
 void write_issues(pqxx::work& tx, int project_id, const std::string& tile_key, std::int64_t seq,
                   const std::vector<std::string>& removed, const std::vector<StoredIssue>& added,
                   const QcCounts& counts_delta = {});

@@ -97,14 +97,9 @@ void IssueArrays::add(const StoredIssue& i) {
 void write_issues(pqxx::work& tx, int project_id, const std::string& tile_key, std::int64_t seq,
                   const std::vector<std::string>& removed, const std::vector<StoredIssue>& added,
                   const QcCounts& counts_delta) {
-    if (removed.empty() && added.empty() && counts_delta.blocking == 0 && counts_delta.warnings == 0) return;
-    std::vector<std::optional<std::string>> gone(removed.begin(), removed.end());
-    IssueArrays a;
-    for (const auto& i : added) a.add(i);
-    tx.exec_prepared(q::qc_write, project_id, tile_key, seq, text_array(gone), text_array(a.keys),
-                     text_array(a.codes), text_array(a.blocking), text_array(a.features), id_array(a.xs),
-                     id_array(a.ys), text_array(a.messages), text_array(a.areas), counts_delta.blocking,
-                     counts_delta.warnings);
+    GroupedQcWrites writes;
+    writes.update(tile_key, seq, removed, added, counts_delta);
+    writes.flush(tx, project_id);
 }
 
 void GroupedQcWrites::update(const std::string& tile_key, std::int64_t seq, const std::vector<std::string>& removed,
@@ -194,7 +189,9 @@ void QcAccessImpl::update_issues(std::int64_t seq, const std::vector<std::string
 
 void QcAccessImpl::record_delta(std::int64_t seq, const std::string& delta) {
     if (m_gather) return m_gather->delta(m_key, seq, delta);
-    m_tx.exec_prepared(q::qc_delta_insert, m_project.id, m_key, seq, pqxx::binarystring(delta));
+    GroupedQcWrites writes;
+    writes.delta(m_key, seq, delta);
+    writes.flush(m_tx, m_project.id);
 }
 
 }  // namespace detail

@@ -29,10 +29,8 @@ inline constexpr const char* qc_tile_features = "qc_tile_features";
 inline constexpr const char* qc_features_near = "qc_features_near";
 inline constexpr const char* qc_tile_issues = "qc_tile_issues";
 inline constexpr const char* qc_tile_status = "qc_tile_status";
-inline constexpr const char* qc_write = "qc_write";
 inline constexpr const char* qc_write_grouped = "qc_write_grouped";
 inline constexpr const char* qc_delete_except = "qc_delete_except";
-inline constexpr const char* qc_delta_insert = "qc_delta_insert";
 inline constexpr const char* qc_count = "qc_count";
 
 // The columns of a feature as the editing path reads it (with its last author's name).
@@ -41,18 +39,17 @@ inline constexpr const char* qc_count = "qc_count";
     "coalesce(f.pred_us, ''), f.pred_confidence, (extract(epoch FROM f.updated_at) * 1000)::bigint, "         \
     "coalesce(u.username, '') FROM feature f LEFT JOIN app_user u ON u.id = f.author_id "
 
-// The columns of a feature as the quality controls read it (of `feature f`).
-#define TESSERA_QC_COLUMN_LIST                                                                              \
+// The columns of a feature as the quality controls read it.
+#define TESSERA_QC_COLUMNS                                                                                  \
     "f.id, f.code_cs, f.code_us, ST_AsBinary(f.geom), f.reviewed, "                                         \
     "(f.pred_cs IS NOT NULL AND f.code_cs = f.pred_cs AND f.code_us = coalesce(f.pred_us, f.code_us)), "    \
-    "f.pred_confidence"
-#define TESSERA_QC_COLUMNS TESSERA_QC_COLUMN_LIST " "
+    "f.pred_confidence "
 
 // The columns of a stored issue.
 #define TESSERA_ISSUE_COLUMNS \
     "key, code, blocking, array_to_string(features, ','), x_cm, y_cm, message, area_m2 FROM qc_issue "
 
-inline constexpr std::array<std::pair<const char*, const char*>, 27> statements{{
+inline constexpr std::array<std::pair<const char*, const char*>, 25> statements{{
     {project_by_name, "SELECT id, name, srid, tile_size_m, imagery::text FROM project WHERE name = $1"},
     {tiles_in_box,
      "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence, qc_blocking, qc_warnings FROM tile "
@@ -126,23 +123,11 @@ inline constexpr std::array<std::pair<const char*, const char*>, 27> statements{
     {qc_tile_status, "SELECT seq, qc_whole_seq, qc_blocking, qc_warnings FROM tile WHERE project_id = $1 AND key = $2"},
     // Removes issues by key and inserts or replaces others, set-based; an issue found before
     // keeps its first sequence number.
-    {qc_write,
-     "WITH gone AS (DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2 AND key = ANY($4::text[])), "
-     "counted AS (UPDATE tile SET qc_blocking = qc_blocking + $13, qc_warnings = qc_warnings + $14 "
-     "WHERE project_id = $1 AND key = $2 AND ($13 <> 0 OR $14 <> 0)) "
-     "INSERT INTO qc_issue (project_id, tile_key, key, code, blocking, features, x_cm, y_cm, message, area_m2, found_seq) "
-     "SELECT $1, $2, i.key, i.code, i.blocking, string_to_array(i.features, ',')::bigint[], i.x, i.y, i.message, i.area, $3 "
-     "FROM unnest($5::text[], $6::text[], $7::boolean[], $8::text[], $9::bigint[], $10::bigint[], $11::text[], "
-     "$12::double precision[]) AS i(key, code, blocking, features, x, y, message, area) "
-     "ON CONFLICT (project_id, tile_key, key) DO UPDATE SET code = excluded.code, blocking = excluded.blocking, "
-     "features = excluded.features, x_cm = excluded.x_cm, y_cm = excluded.y_cm, message = excluded.message, "
-     "area_m2 = excluded.area_m2"},
     {qc_write_grouped,
      "SELECT tessera_qc_write_grouped($1, $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], "
      "$8::boolean[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::double precision[], $14::text[], "
      "$15::integer[], $16::integer[], $17::text[], $18::bigint[], $19::text[])"},
     {qc_delete_except, "DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2 AND NOT (key = ANY($3::text[]))"},
-    {qc_delta_insert, "INSERT INTO qc_delta (project_id, tile_key, tile_seq, delta) VALUES ($1, $2, $3, $4)"},
     // The tile's counts after a write; $3: the sequence number at which the whole tile was
     // checked, or null to keep the last one.
     {qc_count,

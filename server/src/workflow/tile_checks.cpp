@@ -1,7 +1,7 @@
 #include "workflow/tile_checks.hpp"
 
 #include <algorithm>
-#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -147,18 +147,17 @@ ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const 
     // What was stored about these features (and the gaps they may have filled): the region is
     // the touched features' box.
     std::vector<geo::RingsCm> touched_rings;
-    std::optional<tiles::Box> region;
+    std::int64_t x0 = std::numeric_limits<std::int64_t>::max(), y0 = x0;  // their box, in centimetres
+    std::int64_t x1 = std::numeric_limits<std::int64_t>::min(), y1 = x1;  // (empty: none)
     for (const auto& f : rows) {
         if (!touched_set.contains(f.id)) continue;
         auto rings = geo::polygon_from_wkb(f.wkb);
         if (!rings) continue;
         for (const auto& p : (*rings)[0]) {
-            const double x = static_cast<double>(p.x) / 100, y = static_cast<double>(p.y) / 100;
-            if (!region) region = tiles::Box{x, y, x, y};
-            region->min_x = std::min(region->min_x, x);
-            region->min_y = std::min(region->min_y, y);
-            region->max_x = std::max(region->max_x, x);
-            region->max_y = std::max(region->max_y, y);
+            x0 = std::min(x0, p.x);
+            y0 = std::min(y0, p.y);
+            x1 = std::max(x1, p.x);
+            y1 = std::max(y1, p.y);
         }
         touched_rings.push_back(std::move(*rings));
     }
@@ -172,17 +171,9 @@ ChangeCheck check_change(const Checker& checker, store::QcAccess& access, const 
     // The store's answer is a superset: exactly the issues that involve the change, and the gaps
     // located inside the touched features' box.
     std::vector<store::StoredIssue> before;
-    if (region) {
-        const auto cm = [](double m) { return static_cast<std::int64_t>(std::llround(m * 100)); };
-        const std::int64_t x0 = cm(region->min_x), y0 = cm(region->min_y), x1 = cm(region->max_x),
-                           y1 = cm(region->max_y);
-        for (auto& i : hood.issues) {
-            const bool inside = i.x_cm >= x0 && i.x_cm <= x1 && i.y_cm >= y0 && i.y_cm <= y1;
-            if (involves(i) || (i.code == qc::code::gap && inside)) before.push_back(std::move(i));
-        }
-    } else {
-        for (auto& i : hood.issues)
-            if (involves(i)) before.push_back(std::move(i));
+    for (auto& i : hood.issues) {
+        const bool inside = i.x_cm >= x0 && i.x_cm <= x1 && i.y_cm >= y0 && i.y_cm <= y1;
+        if (involves(i) || (i.code == qc::code::gap && inside)) before.push_back(std::move(i));
     }
 
     // A stored gap near the change but not bordering it is fixed only if a touched feature now
