@@ -17,6 +17,8 @@
 #include "core/nomenclature.hpp"
 #include "geo/geos.hpp"
 #include "geo/wkb.hpp"
+#include "qc/detail_coverage.hpp"
+#include "qc/detail_geometry.hpp"
 #include "qc/qc.hpp"
 #include "support/bench_world.hpp"
 
@@ -258,6 +260,83 @@ TEST(QcIncremental, VoronoiTileAfterMovingASharedVertex) {
               << " ms, check_features " << partial_broken << " ms (" << incremental_broken.size() << " issues)\n";
     for (const auto& i : incremental_broken)
         if (i.code == "overlap" || i.code == "gap") std::cout << "  " << i.key() << ": " << i.message << "\n";
+}
+
+// Which of `ids` the coverage alone shows covered by nothing else (qc::detail::covered_once),
+// among the features around them.
+std::set<std::int64_t> covered_once(const std::vector<Feature>& near, const std::set<std::int64_t>& ids) {
+    namespace d = tessera::qc::detail;
+    const d::Frame frame(tile);
+    std::vector<d::Prepared> prepared;
+    std::vector<bool> touched;
+    for (const auto& f : near) {
+        prepared.push_back(d::prepare(frame, Rules::defaults(), f));
+        touched.push_back(ids.count(f.id) > 0);
+    }
+    const auto coverage = d::analyse_coverage(prepared, frame.tile, touched);
+    std::set<std::int64_t> out;
+    for (std::uint32_t i = 0; i < prepared.size(); ++i)
+        if (touched[i] && d::covered_once(prepared, coverage, i)) out.insert(near[i].id);
+    return out;
+}
+
+// The incremental check skips the pairwise GEOS test of a touched feature when the coverage
+// shows that nothing else covers any of it. On a clean neighbourhood that is every feature
+// whose envelope no gap of the tile crosses; never one that overlaps another.
+TEST(QcIncremental, TheCoverageShowsWhatNothingElseOverlaps) {
+    auto features = voronoi_features(3000, 7);
+    auto [vertex, owners] = shared_vertex(features);
+    ASSERT_GE(owners.size(), 3u);
+    const auto near = around(features, owners, 100);
+    EXPECT_EQ(covered_once(near, owners), owners);
+    // Every cell of the tile, each among its own neighbours: nearly all (the few slivers of gap
+    // the generator leaves put trouble inside some envelopes), and none that overlaps.
+    const auto whole = tessera::qc::check_tile(Rules::defaults(), Nomenclature::builtin(), tile, features);
+    std::set<std::int64_t> overlapping;
+    for (const auto& i : whole)
+        if (i.code == "overlap") overlapping.insert(i.features.begin(), i.features.end());
+    std::size_t shown = 0;
+    for (const auto& f : features) {
+        const auto once = covered_once(around(features, {f.id}, 100), {f.id});
+        shown += once.size();
+        if (overlapping.count(f.id)) {
+            EXPECT_TRUE(once.empty()) << f.id;
+        }
+    }
+    EXPECT_GE(shown, features.size() * 9 / 10);
+
+    // One cell moves the vertex alone: it overlaps a neighbour, which is not shown covered once,
+    // nor is the cell.
+    const std::int64_t alone = *owners.begin();
+    move_vertex(features, {alone}, vertex, PointCm{vertex.x + 150, vertex.y + 90});
+    const auto near_broken = around(features, owners, 100);
+    const auto issues = tessera::qc::check_features(Rules::defaults(), Nomenclature::builtin(), tile, near_broken,
+                                                    {alone});
+    std::set<std::int64_t> overlapped;
+    for (const auto& i : issues)
+        if (i.code == "overlap") overlapped.insert(i.features.begin(), i.features.end());
+    ASSERT_TRUE(overlapped.count(alone));
+    for (auto id : overlapped) EXPECT_FALSE(covered_once(near_broken, {id}).count(id)) << id;
+
+    // A square 5 m wider than a cell, laid over it and its neighbours: the cell's own edges all
+    // cancel with theirs and the square's lie outside the cell's envelope, so no trouble piece
+    // passes inside it; W is 2 there.
+    const std::int64_t cell = *std::next(owners.begin());
+    const auto& inner = *std::find_if(near.begin(), near.end(), [&](const Feature& f) { return f.id == cell; });
+    const Env e = envelope(inner);
+    RingsCm square(1);
+    square[0] = {PointCm{e.min_x - 500, e.min_y - 500}, PointCm{e.max_x + 500, e.min_y - 500},
+                 PointCm{e.max_x + 500, e.max_y + 500}, PointCm{e.min_x - 500, e.max_y + 500},
+                 PointCm{e.min_x - 500, e.min_y - 500}};
+    auto covered = near;
+    covered.push_back(
+        Feature{999999, "CS2.1.1.1", "US1.2", tessera::geo::polygon_to_wkb(square), std::nullopt, false, false});
+    EXPECT_FALSE(covered_once(covered, {cell}).count(cell));
+    const auto found = tessera::qc::check_features(Rules::defaults(), Nomenclature::builtin(), tile, covered, {cell});
+    bool with_square = false;
+    for (const auto& i : found)
+        if (i.code == "overlap" && std::count(i.features.begin(), i.features.end(), 999999)) with_square = true;
+    EXPECT_TRUE(with_square);
 }
 
 // A band across a 1 km tile whose two long edges are zigzags of 1 cm steps: 200,003 vertices;

@@ -276,6 +276,8 @@ Coverage analyse_coverage(const std::vector<Prepared>& features, const Envelope&
     missing(Side::top, tile.min_x, tile.max_x, [&](std::int64_t x) { return PointCm{x, tile.max_y}; });
     missing(Side::left, tile.min_y, tile.max_y, [&](std::int64_t y) { return PointCm{tile.min_x, y}; });
     missing(Side::right, tile.min_y, tile.max_y, [&](std::int64_t y) { return PointCm{tile.max_x, y}; });
+    out.trouble_pieces.reserve(trouble.size());
+    for (const auto& t : trouble) out.trouble_pieces.push_back(t.box);
     out.trouble = merge(std::move(trouble));
 
     // Shared boundaries, summed in piece order so every caller gets the same sums.
@@ -294,6 +296,36 @@ Coverage analyse_coverage(const std::vector<Prepared>& features, const Envelope&
         out.shared.push_back(s);
     }
     return out;
+}
+
+bool covered_once(const std::vector<Prepared>& features, const Coverage& coverage, std::uint32_t i) {
+    const Envelope& e = features[i].envelope;
+    if (features[i].shape != Shape::valid || !e.has_area()) return false;
+    for (const auto& box : coverage.trouble_pieces)
+        if (e.interiors_intersect(box)) return false;
+    // The line y = row + 1/2 (doubled: 2 row + 1) lies inside the envelope, and meets no vertex.
+    const std::int64_t row = e.min_y + (e.max_y - e.min_y - 1) / 2;
+    const Int128 line2 = Int128(2) * row + 1;
+    int w = 0;
+    for (const auto& f : features) {
+        if (f.cover.empty() || !f.envelope.interiors_intersect(e)) continue;
+        if (f.shape != Shape::valid) return false;
+        for (const auto& rings : f.cover)
+            for (const auto& ring : rings)
+                for (std::size_t k = 0; k + 1 < ring.size(); ++k) {
+                    const PointCm& a = ring[k];
+                    const PointCm& b = ring[k + 1];
+                    if ((a.y <= row) == (b.y <= row)) continue;  // does not cross the line
+                    // Crossing at x = a.x + dx (line2 - 2 a.y) / (2 dy); counted when x <= e.min_x.
+                    const Int128 num = Int128(b.x - a.x) * (line2 - Int128(2) * a.y);
+                    const Int128 den = Int128(2) * (b.y - a.y);
+                    const Int128 room = Int128(e.min_x - a.x) * den;
+                    const bool left = den > 0 ? num <= room : num >= room;
+                    // Interiors on the left: a shell enters going down, a hole going up.
+                    if (left) w += b.y < a.y ? 1 : -1;
+                }
+    }
+    return w == 1;
 }
 
 }  // namespace tessera::qc::detail

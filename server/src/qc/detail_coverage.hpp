@@ -44,11 +44,21 @@ struct Coverage {
     std::vector<double> perimeter_cm;    // per feature, the length of its noded boundary
     std::vector<double> tile_border_cm;  // per feature, the part of it on the tile border
     std::vector<TroubleBox> trouble;     // pairwise disjoint; empty for an exact partition
+    std::vector<Envelope> trouble_pieces;  // the box of each trouble piece and border stretch, unmerged
 };
 
 // `touched`: one flag per feature. Features with an empty `cover` take no part.
 Coverage analyse_coverage(const std::vector<Prepared>& features, const Envelope& tile,
                           const std::vector<bool>& touched);
+
+// Whether no other feature can overlap features[i], shown exactly without GEOS. W changes only
+// across trouble pieces, so when none passes through the inside of the feature's envelope, W is
+// the same all over it. It is then counted on a horizontal line half-way between grid rows,
+// just right of the envelope's left side (every edge's crossing compared exactly); when it is 1
+// there, every point inside the feature is in it alone. False when that cannot be shown this
+// way (a trouble piece inside the envelope, a feature there that is not valid, W not 1): the
+// caller then tests the pairs.
+bool covered_once(const std::vector<Prepared>& features, const Coverage& coverage, std::uint32_t i);
 
 // The grid point of segment a-b nearest its middle (exactly on the segment).
 geo::PointCm middle_grid_point(const geo::PointCm& a, const geo::PointCm& b);
