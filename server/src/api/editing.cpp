@@ -300,7 +300,11 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
         }
     }
 
-    store::EditTransaction tx(s.db, s.project, key->str(), cs.id());
+    // Opening reads what the change set starts from (used once the versions check) and its
+    // neighbourhood, in the same round trip.
+    store::EditTransaction::LoadRequest load{{}, region, edits::Workspace::context_margin_m};
+    for (const auto& r : refs) load.ids.push_back(r.id);
+    store::EditTransaction tx(s.db, s.project, key->str(), cs.id(), load);
     if (!tx.tile()) {
         return fail({ErrorKind::not_found, "tile " + key->str() + " does not exist in project " + s.project.name,
                      "change_set.tile_key"});
@@ -336,10 +340,7 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
                      "change_set.tile_key"});
     }
 
-    // Read what the change set starts from, and its neighbourhood (used once the versions check).
-    std::vector<std::int64_t> ids;
-    for (const auto& r : refs) ids.push_back(r.id);
-    auto read = tx.load(ids, region, edits::Workspace::context_margin_m);
+    auto& read = tx.loaded();
     std::map<std::int64_t, store::StoredFeature> loaded;
     for (auto& f : read.referenced) loaded.emplace(f.id, std::move(f));
     // Versions: a stale base merges when the concurrent change touched another aspect.
@@ -494,8 +495,8 @@ EditOutcome apply_change_set(Services& s, const auth::Principal& user, std::uint
     std::vector<std::int64_t> deletes;
     for (auto id : ws.deleted())
         if (id > 0) deletes.push_back(id);
-    auto written =
-        tx.write(user.user_id, cs.id(), static_cast<std::size_t>(cs.ops_size()), writes, deletes, s.lease_seconds);
+    auto written = tx.write(user.user_id, cs.id(), static_cast<std::size_t>(cs.ops_size()), writes, deletes,
+                            s.lease_seconds, workflow::neighbour_margin_m);
     // The new state of what was written, from the workspace (no need to read it back).
     const auto written_at = now_ms();
     std::vector<store::StoredFeature> states;

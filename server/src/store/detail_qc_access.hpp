@@ -26,6 +26,9 @@ struct NeighbourhoodRequest {
 std::vector<QcAccess::Neighbourhood> read_neighbourhoods(pqxx::work& tx, int project_id,
                                                          const std::vector<NeighbourhoodRequest>& requests,
                                                          double margin_m);
+// One row of that read (tessera_qc_read's columns from `first` on) into its request's answer.
+void add_neighbourhood_row(const pqxx::row& row, pqxx::row::size_type first,
+                           std::vector<QcAccess::Neighbourhood>& out);
 // Stored issues as the columns of a set-based write (UNNEST).
 struct IssueArrays {
     std::vector<std::optional<std::string>> keys, codes, blocking, features, messages, areas;
@@ -85,11 +88,18 @@ public:
                        const std::vector<StoredIssue>& added, const QcCounts& counts_delta) override;
     void record_delta(std::int64_t seq, const std::string& delta) override;
 
+    // The answer to neighbourhood(ids, deleted, margin_m), read already with another statement:
+    // given once, for that request only.
+    void prefetched(NeighbourhoodRequest request, double margin_m, Neighbourhood answer);
+
 private:
     pqxx::work& m_tx;
     const ProjectRecord& m_project;
     std::string m_key;
     GroupedQcWrites* m_gather;
+    std::optional<NeighbourhoodRequest> m_prefetched_request;
+    double m_prefetched_margin = 0;
+    Neighbourhood m_prefetched;
 };
 
 }  // namespace tessera::store::detail

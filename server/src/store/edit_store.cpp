@@ -49,6 +49,7 @@ struct EditTransaction::Impl {
     std::string key;
     std::optional<TileRecord> tile;
     std::optional<std::string> previous;
+    EditTransaction::Loaded loaded;
     detail::GroupedQcWrites qc_writes;
     detail::QcAccessImpl qc;
 
@@ -57,23 +58,33 @@ struct EditTransaction::Impl {
 };
 
 EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key,
-                                 const std::string& change_set_id)
+                                 const std::string& change_set_id, const LoadRequest& load)
     : m_impl(std::make_unique<Impl>(db, project, tile_key)) {
     // The tile's writer lock serialises every writer of this tile, whatever instance it runs
     // in; the features read after it cannot change under us.
-    auto r = m_impl->tx.exec_prepared(q::edit_open, project.id, tile_key, change_set_id);
-    if (!r.empty()) {
+    const auto bound = [&](double tiles::Box::*side) {
+        return load.region ? std::optional<double>((*load.region).*side) : std::nullopt;
+    };
+    for (const auto& row :
+         m_impl->tx.exec_prepared(q::edit_begin, project.id, tile_key, change_set_id, id_array(load.ids),
+                                  bound(&tiles::Box::min_x), bound(&tiles::Box::min_y), bound(&tiles::Box::max_x),
+                                  bound(&tiles::Box::max_y), load.margin_m, project.srid)) {
+        if (row[0].as<int>() == 1) {
+            auto& loaded = m_impl->loaded;
+            (row[9].as<bool>() ? loaded.referenced : loaded.context).push_back(feature_from(row, 10));
+            continue;
+        }
         TileRecord t;
-        t.key = r[0][0].as<std::string>();
-        t.x_km = r[0][1].as<int>();
-        t.y_km = r[0][2].as<int>();
-        t.state = r[0][3].as<std::string>();
-        t.seq = r[0][4].as<std::int64_t>();
-        t.feature_count = r[0][5].as<int>();
+        t.key = row[1].as<std::string>();
+        t.x_km = row[2].as<int>();
+        t.y_km = row[3].as<int>();
+        t.state = row[4].as<std::string>();
+        t.seq = row[5].as<std::int64_t>();
+        t.feature_count = row[6].as<int>();
         m_impl->tile = t;
-        if (!r[0][6].is_null()) {
-            m_impl->previous = pqxx::binarystring(r[0][6]).str();
-        } else if (!r[0][7].is_null()) {
+        if (!row[7].is_null()) {
+            m_impl->previous = pqxx::binarystring(row[7]).str();
+        } else if (!row[8].is_null()) {
             m_impl->previous = std::string();  // applied, answer to be rebuilt
         }
     }
@@ -102,20 +113,7 @@ EditTransaction::Replay EditTransaction::replay(const std::string& change_set_id
     return out;
 }
 
-EditTransaction::Loaded EditTransaction::load(const std::vector<std::int64_t>& ids,
-                                              const std::optional<tiles::Box>& region, double margin_m) {
-    const auto& p = m_impl->project;
-    const auto bound = [&](double tiles::Box::*side) {
-        return region ? std::optional<double>((*region).*side) : std::nullopt;
-    };
-    Loaded out;
-    for (const auto& row :
-         m_impl->tx.exec_prepared(q::edit_load, p.id, m_impl->key, id_array(ids), bound(&tiles::Box::min_x),
-                                  bound(&tiles::Box::min_y), bound(&tiles::Box::max_x), bound(&tiles::Box::max_y),
-                                  margin_m, p.srid))
-        (row[0].as<bool>() ? out.referenced : out.context).push_back(feature_from(row, 1));
-    return out;
-}
+EditTransaction::Loaded& EditTransaction::loaded() { return m_impl->loaded; }
 
 std::vector<StoredFeature> EditTransaction::load_all() {
     auto r = m_impl->tx.exec_params(std::string("SELECT ") + feature_columns +
@@ -152,7 +150,8 @@ std::optional<EditTransaction::Changed> EditTransaction::changed_since(std::int6
 
 EditTransaction::Written EditTransaction::write(int user_id, const std::string& change_set_id, std::size_t ops,
                                                 const std::vector<FeatureWrite>& writes,
-                                                const std::vector<std::int64_t>& deletes, unsigned lease_seconds) {
+                                                const std::vector<std::int64_t>& deletes, unsigned lease_seconds,
+                                                double qc_margin_m) {
     if (!m_impl->tile) throw std::logic_error("writing to a tile that does not exist");
     const auto& p = m_impl->project;
     std::vector<std::int64_t> ids, inherit;
@@ -168,17 +167,25 @@ EditTransaction::Written EditTransaction::write(int user_id, const std::string& 
     auto r = m_impl->tx.exec_prepared(q::edit_write, p.id, m_impl->key, user_id, change_set_id, static_cast<int>(ops),
                                       id_array(ids), text_array(cs), text_array(us), text_array(reviewed),
                                       text_array(geom), id_array(inherit), id_array(deletes), p.srid,
-                                      static_cast<int>(lease_seconds));
+                                      static_cast<int>(lease_seconds), qc_margin_m);
     Written out;
+    std::vector<QcAccess::Neighbourhood> hood(1);
     for (const auto& row : r) {
-        out.seq = row[3].as<std::int64_t>();
-        if (row[1].is_null()) {
-            out.state = row[4].as<std::string>();
+        if (row[0].as<int>() == 1) {
+            detail::add_neighbourhood_row(row, 6, hood);
             continue;
         }
-        out.rows.push_back({row[0].as<std::int64_t>(), row[1].as<std::int64_t>(), row[2].as<int>()});
+        out.seq = row[4].as<std::int64_t>();
+        if (row[2].is_null()) {
+            out.state = row[5].as<std::string>();
+            continue;
+        }
+        out.rows.push_back({row[1].as<std::int64_t>(), row[2].as<std::int64_t>(), row[3].as<int>()});
     }
     out.deleted = deletes;
+    detail::NeighbourhoodRequest request{m_impl->key, {}, deletes};
+    for (const auto& row : out.rows) request.ids.push_back(row.id);
+    m_impl->qc.prefetched(std::move(request), qc_margin_m, std::move(hood.front()));
     m_impl->tile->seq = out.seq;
     m_impl->tile->state = out.state;
     return out;

@@ -63,11 +63,19 @@ struct TileChangeRecord {
 
 class EditTransaction {
 public:
+    // What a change set starts from: the features of the tile with these ids, and (context)
+    // every other feature of the tile whose bounding box comes within `margin_m` of the box of
+    // theirs and of `region` (the operations' own geometry, if any).
+    struct LoadRequest {
+        std::vector<std::int64_t> ids;
+        std::optional<tiles::Box> region;
+        double margin_m = 0;
+    };
     // Begins a transaction and takes the tile's writer lock; nullopt tile() when the tile does not
-    // exist.
-    // Reads, in the same round trip, the outcome of `change_set_id` if it was applied before.
+    // exist. Reads, in the same round trip, the outcome of `change_set_id` if it was applied
+    // before, and otherwise what `load` asks for (loaded()).
     EditTransaction(Database& db, const ProjectRecord& project, const std::string& tile_key,
-                    const std::string& change_set_id);
+                    const std::string& change_set_id, const LoadRequest& load);
     ~EditTransaction();
     EditTransaction(const EditTransaction&) = delete;
     EditTransaction& operator=(const EditTransaction&) = delete;
@@ -84,14 +92,12 @@ public:
     };
     Replay replay(const std::string& change_set_id);
 
-    // Reads, in id order (the writer lock keeps them from changing), the features of this tile
-    // with these ids, and (context) every other feature of the tile whose bounding box comes
-    // within `margin_m` of the box of theirs and of `region` (the operations' own geometry, if
-    // any): one round trip.
+    // What the opening read for the LoadRequest, in id order (the writer lock keeps it from
+    // changing); empty when the tile does not exist or the change set was applied already.
     struct Loaded {
         std::vector<StoredFeature> referenced, context;
     };
-    Loaded load(const std::vector<std::int64_t>& ids, const std::optional<tiles::Box>& region, double margin_m);
+    Loaded& loaded();
     // Every feature of the tile.
     std::vector<StoredFeature> load_all();
 
@@ -117,11 +123,13 @@ public:
         std::vector<std::int64_t> deleted;
     };
     // Writes the new versions (history and event included), increments the tile's sequence,
-    // moves a `todo` tile to `in_progress`, renews the author's lease, and queues the NOTIFY:
-    // one call of the database function tessera_write_change.
+    // moves a `todo` tile to `in_progress`, renews the author's lease, and queues the NOTIFY
+    // (the database function tessera_write_change); in the same call, reads what the quality
+    // controls of the written and deleted features start from, so that
+    // qc().neighbourhood(written ids in order, deleted, qc_margin_m) needs no other round trip.
     Written write(int user_id, const std::string& change_set_id, std::size_t ops,
                   const std::vector<FeatureWrite>& writes, const std::vector<std::int64_t>& deletes,
-                  unsigned lease_seconds);
+                  unsigned lease_seconds, double qc_margin_m);
     // Records the acknowledgement, for idempotency, with the quality controls' writes gathered
     // so far (qc()): one round trip.
     void record_outcome(const std::string& change_set_id, int user_id, std::int64_t seq, std::size_t ops,

@@ -65,20 +65,24 @@ std::vector<QcAccess::Neighbourhood> read_neighbourhoods(pqxx::work& tx, int pro
     }
     std::vector<QcAccess::Neighbourhood> out(requests.size());
     for (const auto& row : tx.exec_prepared(q::qc_read, project_id, text_array(tiles), id_array(ids), id_array(ids_end),
-                                            id_array(involved), id_array(involved_end), margin_m)) {
-        const auto k = row[0].as<std::size_t>();
-        if (k < 1 || k > out.size()) throw std::runtime_error("quality controls' read: no request " + std::to_string(k));
-        auto& n = out[k - 1];
-        switch (row[1].as<int>()) {
-        case 0:
-            if (!row[9].is_null()) n.whole_seq = row[9].as<std::int64_t>();
-            n.counts = {row[10].as<int>(), row[11].as<int>()};
-            break;
-        case 1: n.features.push_back(qc_feature_from(row, 2)); break;
-        default: n.issues.push_back(issue_from(row, 12)); break;
-        }
-    }
+                                            id_array(involved), id_array(involved_end), margin_m))
+        add_neighbourhood_row(row, 0, out);
     return out;
+}
+
+void add_neighbourhood_row(const pqxx::row& row, pqxx::row::size_type first,
+                           std::vector<QcAccess::Neighbourhood>& out) {
+    const auto k = row[first].as<std::size_t>();
+    if (k < 1 || k > out.size()) throw std::runtime_error("quality controls' read: no request " + std::to_string(k));
+    auto& n = out[k - 1];
+    switch (row[first + 1].as<int>()) {
+    case 0:
+        if (!row[first + 9].is_null()) n.whole_seq = row[first + 9].as<std::int64_t>();
+        n.counts = {row[first + 10].as<int>(), row[first + 11].as<int>()};
+        break;
+    case 1: n.features.push_back(qc_feature_from(row, first + 2)); break;
+    default: n.issues.push_back(issue_from(row, first + 12)); break;
+    }
 }
 
 void IssueArrays::add(const StoredIssue& i) {
@@ -155,7 +159,18 @@ QcCounts count_issues(pqxx::work& tx, int project_id, const std::string& tile_ke
 
 QcAccess::Neighbourhood QcAccessImpl::neighbourhood(const std::vector<std::int64_t>& ids,
                                                     const std::vector<std::int64_t>& deleted, double margin_m) {
+    if (m_prefetched_request && m_prefetched_request->ids == ids && m_prefetched_request->deleted == deleted &&
+        m_prefetched_margin == margin_m) {
+        m_prefetched_request.reset();
+        return std::move(m_prefetched);
+    }
     return std::move(read_neighbourhoods(m_tx, m_project.id, {{m_key, ids, deleted}}, margin_m).front());
+}
+
+void QcAccessImpl::prefetched(NeighbourhoodRequest request, double margin_m, Neighbourhood answer) {
+    m_prefetched_request = std::move(request);
+    m_prefetched_margin = margin_m;
+    m_prefetched = std::move(answer);
 }
 
 std::vector<QcFeatureRow> QcAccessImpl::features() {

@@ -17,11 +17,10 @@ inline constexpr const char* session_touch = "session_touch";
 inline constexpr const char* session_create = "session_create";
 inline constexpr const char* session_revoke = "session_revoke";
 inline constexpr const char* event_append = "event_append";
-inline constexpr const char* edit_open = "edit_open";
+inline constexpr const char* edit_begin = "edit_begin";
 inline constexpr const char* tile_writer_lock = "tile_writer_lock";
 inline constexpr const char* edit_apply_classes_grouped = "edit_apply_classes_grouped";
 inline constexpr const char* edit_replay = "edit_replay";
-inline constexpr const char* edit_load = "edit_load";
 inline constexpr const char* edit_write = "edit_write";
 inline constexpr const char* edit_finish = "edit_finish";
 inline constexpr const char* qc_read = "qc_read";
@@ -49,7 +48,7 @@ inline constexpr const char* qc_count = "qc_count";
 #define TESSERA_ISSUE_COLUMNS \
     "key, code, blocking, array_to_string(features, ','), x_cm, y_cm, message, area_m2 FROM qc_issue "
 
-inline constexpr std::array<std::pair<const char*, const char*>, 25> statements{{
+inline constexpr std::array<std::pair<const char*, const char*>, 24> statements{{
     {project_by_name, "SELECT id, name, srid, tile_size_m, imagery::text FROM project WHERE name = $1"},
     {tiles_in_box,
      "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence, qc_blocking, qc_warnings FROM tile "
@@ -83,8 +82,9 @@ inline constexpr std::array<std::pair<const char*, const char*>, 25> statements{
     // (no row is written to take it). Taken in its own statement so that what the transaction
     // reads next is read after the lock is held.
     {tile_writer_lock, "SELECT pg_advisory_xact_lock($1, hashtext($2))"},
-    // The tile's writer lock, then the tile and the change set's first outcome (migration 0011).
-    {edit_open, "SELECT * FROM tessera_edit_open($1, $2, $3)"},
+    // The tile's writer lock, then the tile and the change set's first outcome, then what it
+    // starts from: its features and their context (migration 0012).
+    {edit_begin, "SELECT * FROM tessera_edit_begin($1, $2, $3, $4::bigint[], $5, $6, $7, $8, $9, $10)"},
     // Class change sets of several tiles, applied together (see migration 0008).
     {edit_apply_classes_grouped,
      "SELECT o_k, o_fallback, o_seq, o_state, o_id, o_version, o_cs, o_us, o_wkb, o_reviewed, "
@@ -99,11 +99,10 @@ inline constexpr std::array<std::pair<const char*, const char*>, 25> statements{
      "(extract(epoch FROM h.changed_at) * 1000)::bigint, coalesce(u.username, ''), h.prev_version IS NULL "
      "FROM feature_history h LEFT JOIN feature f ON f.id = h.feature_id LEFT JOIN app_user u ON u.id = h.author_id "
      "WHERE h.project_id = $1 AND h.change_set = $2 ORDER BY h.feature_id"},
-    // The change set's features, then their context (migration 0011).
-    {edit_load, "SELECT * FROM tessera_edit_load($1, $2, $3::bigint[], $4, $5, $6, $7, $8, $9)"},
+    // The change set's writes, then the quality controls' read of what it wrote (migration 0012).
     {edit_write,
-     "SELECT o_given, o_id, o_version, o_seq, o_state FROM tessera_write_change($1, $2, $3, $4, $5, $6::bigint[], "
-     "$7::text[], $8::text[], $9::boolean[], $10::text[], $11::bigint[], $12::bigint[], $13, $14)"},
+     "SELECT * FROM tessera_edit_write($1, $2, $3, $4, $5, $6::bigint[], $7::text[], $8::text[], $9::boolean[], "
+     "$10::text[], $11::bigint[], $12::bigint[], $13, $14, $15)"},
     // The change set's record with its answer, and its quality controls' writes (as
     // qc_write_grouped, $1 to $19).
     {edit_finish,
