@@ -51,17 +51,6 @@ Geom collection_of(const geo::Context& ctx, std::vector<Geom> members) {
     return geo::make_collection(ctx, GEOS_GEOMETRYCOLLECTION, std::move(members));
 }
 
-void collect_rings(const geo::Context& ctx, const GEOSGeometry* g, std::vector<std::vector<PointCm>>& out) {
-    const int type = GEOSGeomTypeId_r(ctx.handle(), g);
-    if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
-        const int n = GEOSGetNumGeometries_r(ctx.handle(), g);
-        for (int i = 0; i < n; ++i) collect_rings(ctx, GEOSGetGeometryN_r(ctx.handle(), g, i), out);
-        return;
-    }
-    if (type != GEOS_POLYGON || GEOSisEmpty_r(ctx.handle(), g)) return;
-    for (auto& ring : read_polygon(ctx, g, PointCm{0, 0})) out.push_back(std::move(ring));
-}
-
 // The rings of the old features (local coordinates) as few lines as possible: a ring sharing a
 // vertex with another is spliced into it there, so that rings connected through shared vertices
 // make one closed walk. The noding gets exactly the same segments and vertices, in a few strings
@@ -69,18 +58,15 @@ void collect_rings(const geo::Context& ctx, const GEOSGeometry* g, std::vector<s
 // random generator from std::random_device, which costs more than noding a small ring.
 void append_rings_joined(const geo::Context& ctx, const std::vector<const GEOSGeometry*>& old,
                          std::vector<Geom>& out) {
-    std::vector<std::vector<PointCm>> rings;
-    for (const auto* g : old) collect_rings(ctx, g, rings);
-    const auto closed = [](const std::vector<PointCm>& r) { return r.size() >= 4 && r.front() == r.back(); };
+    std::vector<std::vector<PointCm>> rings;  // closed, as GEOS keeps them
+    for (const auto* g : old)
+        for (auto& polygon : geo::read_polygons_cm(ctx, g, PointCm{0, 0}))
+            for (auto& ring : polygon)
+                if (ring.size() >= 4) rings.push_back(std::move(ring));
     // Where each vertex is: (ring, index), the closing point left out.
     std::unordered_map<PointCm, std::vector<std::pair<std::size_t, std::size_t>>, PointHash> at;
-    for (std::size_t r = 0; r < rings.size(); ++r) {
-        if (!closed(rings[r])) {
-            out.push_back(make_line(ctx, rings[r], PointCm{0, 0}));
-            continue;
-        }
+    for (std::size_t r = 0; r < rings.size(); ++r)
         for (std::size_t k = 0; k + 1 < rings[r].size(); ++k) at[rings[r][k]].emplace_back(r, k);
-    }
     // A spanning forest: each ring hangs from the first reached ring it shares a vertex with.
     struct Child {
         std::size_t at, ring, start;  // at: index in the parent; start: the same point's index in the ring
@@ -89,7 +75,7 @@ void append_rings_joined(const geo::Context& ctx, const std::vector<const GEOSGe
     std::vector<char> reached(rings.size(), 0);
     std::vector<std::size_t> roots, queue;
     for (std::size_t root = 0; root < rings.size(); ++root) {
-        if (reached[root] || !closed(rings[root])) continue;
+        if (reached[root]) continue;
         reached[root] = 1;
         roots.push_back(root);
         queue.assign(1, root);
@@ -105,16 +91,22 @@ void append_rings_joined(const geo::Context& ctx, const std::vector<const GEOSGe
         }
     }
     // Each tree as one walk: round its root ring, and at each vertex first round the rings
-    // hanging there (each comes back to that vertex).
+    // hanging there (each comes back to that vertex). A ring rounded from `start` meets its
+    // children in their order from the first at or after `start`, wrapping around.
     struct Step {
-        std::size_t ring, start, j = 0, next = 0, end = 0;
-        bool entered = false;
+        std::size_t ring, start, first, j = 0, taken = 0;
+    };
+    const auto step = [&](std::size_t ring, std::size_t start) {
+        const auto& hanging = children[ring];
+        const auto first = std::lower_bound(hanging.begin(), hanging.end(), start,
+                                            [](const Child& c, std::size_t v) { return c.at < v; });
+        return Step{ring, start, static_cast<std::size_t>(first - hanging.begin())};
     };
     std::vector<PointCm> walk;
     std::vector<Step> stack;
     for (auto root : roots) {
         walk.assign(1, rings[root].front());
-        stack.assign(1, Step{root, 0});
+        stack.assign(1, step(root, 0));
         while (!stack.empty()) {
             Step& s = stack.back();
             const auto& ring = rings[s.ring];
@@ -125,21 +117,16 @@ void append_rings_joined(const geo::Context& ctx, const std::vector<const GEOSGe
             }
             const std::size_t k = (s.start + s.j) % n;
             const auto& hanging = children[s.ring];
-            if (!s.entered) {
-                const auto cmp = [](const Child& c, std::size_t v) { return c.at < v; };
-                s.next = static_cast<std::size_t>(std::lower_bound(hanging.begin(), hanging.end(), k, cmp) - hanging.begin());
-                s.end = s.next;
-                while (s.end < hanging.size() && hanging[s.end].at == k) ++s.end;
-                s.entered = true;
-            }
-            if (s.next < s.end) {
-                const Child c = hanging[s.next++];
-                stack.push_back(Step{c.ring, c.start});  // may move `s`
-                continue;
+            if (s.taken < hanging.size()) {
+                const Child c = hanging[(s.first + s.taken) % hanging.size()];
+                if (c.at == k) {
+                    ++s.taken;
+                    stack.push_back(step(c.ring, c.start));  // may move `s`
+                    continue;
+                }
             }
             walk.push_back(ring[(k + 1) % n]);
             ++s.j;
-            s.entered = false;
         }
         out.push_back(make_line(ctx, walk, PointCm{0, 0}));
     }

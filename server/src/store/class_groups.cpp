@@ -55,12 +55,9 @@ public:
             for (std::size_t k = 0; k < requests.size(); ++k)
                 m_group.neighbourhoods.emplace(requests[k].tile, std::move(answers[k]));
         }
-        if (margin_m == m_group.read_margin_m && deleted.empty() && ids == m_ids) {
-            if (auto it = m_group.neighbourhoods.find(m_tile); it != m_group.neighbourhoods.end()) {
-                auto out = std::move(it->second);
-                m_group.neighbourhoods.erase(it);
-                return out;
-            }
+        if (auto it = m_group.neighbourhoods.find(m_tile); it != m_group.neighbourhoods.end()) {
+            m_direct.prefetched({m_tile, m_ids, {}}, m_group.read_margin_m, std::move(it->second));
+            m_group.neighbourhoods.erase(it);
         }
         return m_direct.neighbourhood(ids, deleted, margin_m);
     }
