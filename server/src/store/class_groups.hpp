@@ -23,13 +23,10 @@
 #include <pqxx/pqxx>
 
 #include "store/database.hpp"
+#include "store/detail_rows.hpp"
 #include "store/edit_store.hpp"
 
 namespace tessera::store::detail {
-
-// A feature as the editing path reads it, from column `first` on: id, version, code_cs, code_us,
-// WKB, reviewed, pred_cs, pred_us, pred_confidence, updated_at (ms), author (edit_store.cpp).
-StoredFeature feature_from(const pqxx::row& row, pqxx::row::size_type first = 0);
 
 struct GroupContext;
 

@@ -8,6 +8,7 @@
 #include "store/connection.hpp"
 #include "store/detail_arrays.hpp"
 #include "store/detail_qc_access.hpp"
+#include "store/detail_rows.hpp"
 #include "store/queries.hpp"
 
 namespace tessera::store {
@@ -74,14 +75,7 @@ EditTransaction::EditTransaction(Database& db, const ProjectRecord& project, con
             (row[9].as<bool>() ? loaded.referenced : loaded.context).push_back(feature_from(row, 10));
             continue;
         }
-        TileRecord t;
-        t.key = row[1].as<std::string>();
-        t.x_km = row[2].as<int>();
-        t.y_km = row[3].as<int>();
-        t.state = row[4].as<std::string>();
-        t.seq = row[5].as<std::int64_t>();
-        t.feature_count = row[6].as<int>();
-        m_impl->tile = t;
+        m_impl->tile = detail::tile_from(row, 1);
         if (!row[7].is_null()) {
             m_impl->previous = pqxx::binarystring(row[7]).str();
         } else if (!row[8].is_null()) {

@@ -5,19 +5,28 @@
 
 #include "store/connection.hpp"
 #include "store/detail_qc_access.hpp"
+#include "store/detail_rows.hpp"
 #include "store/queries.hpp"
 
 namespace tessera::store {
+
+TileRecord detail::tile_from(const pqxx::row& r, pqxx::row::size_type first) {
+    TileRecord t;
+    t.key = r[first].as<std::string>();
+    t.x_km = r[first + 1].as<int>();
+    t.y_km = r[first + 2].as<int>();
+    t.state = r[first + 3].as<std::string>();
+    t.seq = r[first + 4].as<std::int64_t>();
+    t.feature_count = r[first + 5].as<int>();
+    return t;
+}
+
 namespace {
 
-TileRecord tile_from(const pqxx::row& r) {
-    TileRecord t;
-    t.key = r[0].as<std::string>();
-    t.x_km = r[1].as<int>();
-    t.y_km = r[2].as<int>();
-    t.state = r[3].as<std::string>();
-    t.seq = r[4].as<std::int64_t>();
-    t.feature_count = r[5].as<int>();
+// A tile as the project's reads select it: the tile's columns, then its mean confidence and
+// quality counts.
+TileRecord tile_with_quality(const pqxx::row& r) {
+    auto t = detail::tile_from(r);
     if (!r[6].is_null()) t.mean_confidence = r[6].as<double>();
     t.qc_blocking = r[7].as<int>();
     t.qc_warnings = r[8].as<int>();
@@ -81,7 +90,7 @@ std::vector<TileRecord> ProjectStore::tiles_in(const ProjectRecord& project, con
                               project.tile_size_m, static_cast<long long>(limit));
     std::vector<TileRecord> out;
     out.reserve(r.size());
-    for (const auto& row : r) out.push_back(tile_from(row));
+    for (const auto& row : r) out.push_back(tile_with_quality(row));
     return out;
 }
 
@@ -90,7 +99,7 @@ std::optional<TileRecord> ProjectStore::tile(const ProjectRecord& project, const
     pqxx::read_transaction tx(conn->pq());
     auto r = tx.exec_prepared(q::tile_by_key, project.id, key);
     if (r.empty()) return std::nullopt;
-    return tile_from(r[0]);
+    return tile_with_quality(r[0]);
 }
 
 std::optional<TileSnapshotRecord> ProjectStore::snapshot(const ProjectRecord& project, const std::string& key) {
@@ -99,7 +108,7 @@ std::optional<TileSnapshotRecord> ProjectStore::snapshot(const ProjectRecord& pr
     auto t = tx.exec_prepared(q::tile_by_key, project.id, key);
     if (t.empty()) return std::nullopt;
     TileSnapshotRecord snap;
-    snap.tile = tile_from(t[0]);
+    snap.tile = tile_with_quality(t[0]);
     auto r = tx.exec_prepared(q::tile_features, project.id, key);
     snap.features.reserve(r.size());
     for (const auto& row : r) {
