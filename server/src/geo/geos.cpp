@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "geo/ring_check.hpp"
+
 namespace tessera::geo {
 
 Context::Context() : m_handle(GEOS_init_r()) {
@@ -269,6 +271,26 @@ std::optional<InvalidDetail> invalid_detail(const Context& ctx, const GEOSGeomet
         GEOSGeom_destroy_r(ctx.handle(), location);
     }
     return out;
+}
+
+std::optional<std::vector<RingsCm>> clip_to_box_cm(const Context& ctx, const RingsCm& polygon, const PointCm& min,
+                                                   const PointCm& max) {
+    // In centimetres from the box's corner: the box and every vertex are small integers, held
+    // exactly, and only the new vertices on the box's sides are rounded.
+    const Geom g = polygon_cm(ctx, polygon, min);
+    const Geom clipped = ctx.own(GEOSClipByRect_r(ctx.handle(), g.get(), 0, 0, static_cast<double>(max.x - min.x),
+                                                  static_cast<double>(max.y - min.y)),
+                                 "clipping to a box");
+    std::vector<RingsCm> pieces;
+    for (auto& rings : read_polygons_cm(ctx, clipped.get(), min)) {
+        drop_repeated_points(rings);
+        if (rings.empty() || rings.front().size() < 4) continue;  // flattened by rounding
+        std::erase_if(rings, [first = &rings.front()](const auto& r) { return &r != first && r.size() < 4; });
+        if (!certainly_valid(rings) && GEOSisValid_r(ctx.handle(), polygon_cm(ctx, rings, min).get()) != 1)
+            return std::nullopt;
+        pieces.push_back(std::move(rings));
+    }
+    return pieces;
 }
 
 Geom intersection_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, double grid) {

@@ -167,6 +167,13 @@ struct InvalidDetail {
 };
 std::optional<InvalidDetail> invalid_detail(const Context& ctx, const GEOSGeometry* g);
 
+// A valid polygon cut to a box on the grid (GEOS's rectangle clipping, which needs no noding,
+// then the new vertices rounded to the centimetre): its pieces, each valid (by the integer test,
+// or else by GEOS), or nullopt when rounding left one that is not (the caller then uses
+// intersection_on_grid). Pieces that rounding flattens to nothing are dropped.
+std::optional<std::vector<RingsCm>> clip_to_box_cm(const Context& ctx, const RingsCm& polygon, const PointCm& min,
+                                                   const PointCm& max);
+
 // Fixed-precision overlay on a grid of `grid` units of the geometry's coordinates.
 Geom intersection_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, double grid);
 Geom difference_on_grid(const Context& ctx, const GEOSGeometry* a, const GEOSGeometry* b, double grid);

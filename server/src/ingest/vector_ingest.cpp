@@ -9,7 +9,9 @@
 
 #include "core/hex.hpp"
 #include "edits/partition_check.hpp"
+#include "geo/envelope.hpp"
 #include "geo/geos.hpp"
+#include "geo/ring_check.hpp"
 #include "geo/wkb.hpp"
 #include "qc/qc.hpp"
 #include "tiles/grid.hpp"
@@ -98,48 +100,14 @@ private:
     std::vector<Piece> read_pieces(const tiles::Box& bounds, TileTally& tally) {
         std::vector<Piece> pieces;
         m_source.restrict_to(bounds);
-        auto box = m_ctx.box(bounds.min_x, bounds.min_y, bounds.max_x, bounds.max_y);
+        const geo::PointCm min{std::llround(bounds.min_x * 100), std::llround(bounds.min_y * 100)};
+        const geo::PointCm max{std::llround(bounds.max_x * 100), std::llround(bounds.max_y * 100)};
         geo::VectorFeature f;
         while (m_source.next(f)) {
-            auto g = m_ctx.from_wkb(f.wkb);
-            double x0, y0, x1, y1;
-            GEOSGeom_getXMin_r(m_ctx.handle(), g.get(), &x0);
-            GEOSGeom_getYMin_r(m_ctx.handle(), g.get(), &y0);
-            GEOSGeom_getXMax_r(m_ctx.handle(), g.get(), &x1);
-            GEOSGeom_getYMax_r(m_ctx.handle(), g.get(), &y1);
-            if (x1 <= bounds.min_x || x0 >= bounds.max_x || y1 <= bounds.min_y || y0 >= bounds.max_y) continue;
-            const bool inside = x0 >= bounds.min_x && x1 <= bounds.max_x && y0 >= bounds.min_y && y1 <= bounds.max_y;
-            // Rings straight from the file when the polygon is valid, inside the tile and on
-            // the grid already; through GEOS (repair, clip, grid) otherwise.
-            bool rounded = true;
-            auto direct = geo::polygons_from_wkb(f.wkb, nullptr, &rounded);
-            const bool valid = m_ctx.is_valid(g.get());
-            if (!valid) {
-                tally.repairs.push_back({"feature " + std::to_string(f.fid), "made valid (" + m_ctx.invalid_reason(g.get()) + ")"});
-                g = m_ctx.own(GEOSMakeValid_r(m_ctx.handle(), g.get()), m_source.where(f.fid) + ": repairing");
-            }
             Piece base{{}, confidence_of(f), f.fid, {}, {}, f.model_class};
             codes_of(f, base);
             std::vector<geo::RingsCm> rings_list;
-            std::size_t parts_count = 0;
-            if (valid && inside && direct && !rounded) {
-                rings_list = std::move(*direct);
-                parts_count = rings_list.size();
-            } else {
-                auto parts = m_ctx.polygons(g.get());
-                parts_count = parts.size();
-                for (auto& part : parts) {
-                    auto clipped = inside ? m_ctx.snap_to_grid(part.get())
-                                          : geo::intersection_on_grid(m_ctx, part.get(), box.get(), 0.01);
-                    for (auto& p : m_ctx.polygons(clipped.get())) {
-                        auto rings = geo::polygon_from_wkb(m_ctx.to_wkb(p.get()));
-                        if (rings) rings_list.push_back(std::move(*rings));
-                    }
-                }
-            }
-            if (parts_count > 1)
-                tally.repairs.push_back({"feature " + std::to_string(f.fid),
-                                         "multipart: exploded into " + std::to_string(parts_count) + " polygons"});
+            if (!read_feature(f, min, max, bounds, tally, rings_list)) continue;
             for (auto& rings : rings_list) {
                 if (rings.empty() || edits::polygon_area2(rings) <= 0) continue;
                 Piece piece = base;
@@ -155,6 +123,75 @@ private:
             return ca != cb ? ca > cb : a.fid < b.fid;
         });
         return pieces;
+    }
+
+    // Features as polygons on the grid, parts exploded. Valid ones inside the tile come straight
+    // from the file; valid ones crossing its sides are cut by rectangle clipping; GEOS's
+    // fixed-precision overlays do the rest (invalid features, repaired and reported, and what
+    // clipping or rounding leaves invalid). False when the feature misses the tile.
+    bool read_feature(const geo::VectorFeature& f, const geo::PointCm& min, const geo::PointCm& max,
+                      const tiles::Box& bounds, TileTally& tally, std::vector<geo::RingsCm>& out) {
+        bool rounded = true;
+        auto direct = geo::polygons_from_wkb(f.wkb, nullptr, &rounded);
+        if (direct && rounded)
+            for (auto& part : *direct) geo::drop_repeated_points(part);
+        // One polygon that no ring crosses or touches once on the grid: no GEOS (the common case).
+        const bool simple = direct && direct->size() == 1 && geo::certainly_valid(direct->front());
+        std::optional<geo::Geom> g;
+        bool valid = simple;
+        if (!simple) {
+            g = m_ctx.from_wkb(f.wkb);
+            valid = m_ctx.is_valid(g->get());
+        }
+        geo::EnvelopeCm e;
+        if (direct) {
+            for (const auto& part : *direct)
+                for (const auto& p : part.front()) e.expand(p);
+        } else {
+            double x0, y0, x1, y1;
+            GEOSGeom_getXMin_r(m_ctx.handle(), g->get(), &x0);
+            GEOSGeom_getYMin_r(m_ctx.handle(), g->get(), &y0);
+            GEOSGeom_getXMax_r(m_ctx.handle(), g->get(), &x1);
+            GEOSGeom_getYMax_r(m_ctx.handle(), g->get(), &y1);
+            e = {std::llround(x0 * 100), std::llround(y0 * 100), std::llround(x1 * 100), std::llround(y1 * 100)};
+        }
+        const geo::EnvelopeCm tile{min.x, min.y, max.x, max.y};
+        if (!e.interiors_intersect(tile)) return false;
+        const bool inside = tile.contains(e);
+        if (valid && direct && (simple || !rounded)) {
+            if (direct->size() > 1)
+                tally.repairs.push_back({"feature " + std::to_string(f.fid),
+                                         "multipart: exploded into " + std::to_string(direct->size()) + " polygons"});
+            if (inside) {
+                out = std::move(*direct);
+                return true;
+            }
+            if (direct->size() == 1) {
+                if (auto pieces = geo::clip_to_box_cm(m_ctx, direct->front(), min, max)) {
+                    out = std::move(*pieces);
+                    return true;
+                }
+            }
+        }
+        if (!g) g = m_ctx.from_wkb(f.wkb);
+        if (!valid) {
+            tally.repairs.push_back({"feature " + std::to_string(f.fid), "made valid (" + m_ctx.invalid_reason(g->get()) + ")"});
+            g = m_ctx.own(GEOSMakeValid_r(m_ctx.handle(), g->get()), m_source.where(f.fid) + ": repairing");
+        }
+        auto box = m_ctx.box(bounds.min_x, bounds.min_y, bounds.max_x, bounds.max_y);
+        const auto parts = m_ctx.polygons(g->get());
+        if (parts.size() > 1 && !(valid && direct && !rounded))
+            tally.repairs.push_back({"feature " + std::to_string(f.fid),
+                                     "multipart: exploded into " + std::to_string(parts.size()) + " polygons"});
+        for (const auto& part : parts) {
+            auto clipped = inside ? m_ctx.snap_to_grid(part.get())
+                                  : geo::intersection_on_grid(m_ctx, part.get(), box.get(), 0.01);
+            for (auto& p : m_ctx.polygons(clipped.get())) {
+                auto rings = geo::polygon_from_wkb(m_ctx.to_wkb(p.get()));
+                if (rings) out.push_back(std::move(*rings));
+            }
+        }
+        return true;
     }
 
     double confidence_of(const geo::VectorFeature& f) const {

@@ -8,6 +8,8 @@
 #include <queue>
 #include <utility>
 
+#include "geo/ring_check.hpp"
+
 namespace tessera::qc::detail {
 
 using geo::PointCm;
@@ -110,7 +112,12 @@ Prepared prepare(const Frame& frame, const Rules& rules, const Feature& feature)
             p.problem = e.what();
             return p;
         }
-        if (auto invalid = geo::invalid_detail(frame.ctx, p.geom.get())) {
+        // One polygon that no ring crosses or touches is valid (integer work); GEOS decides the
+        // rest, and says why.
+        std::optional<geo::InvalidDetail> invalid;
+        if (p.parts.size() != 1 || !geo::certainly_valid(p.parts.front()))
+            invalid = geo::invalid_detail(frame.ctx, p.geom.get());
+        if (invalid) {
             p.shape = Shape::invalid;
             p.problem = invalid->reason;
             if (invalid->location) {
