@@ -1,6 +1,7 @@
 // The integer validity test (geo::certainly_valid) against GEOS, and the rectangle clip on the
 // grid (geo::clip_to_box_cm) against GEOS's fixed-precision intersection.
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -211,4 +212,40 @@ TEST(ClipToBox, OffsetBoxKeepsGlobalCoordinates) {
     EXPECT_EQ(e.max_x, 87'010'001);
     EXPECT_EQ(e.min_y, 682'510'000);
     EXPECT_EQ(e.max_y, 682'520'003);
+}
+
+TEST(ClipToBox, PiecesOnEitherSideOfACutHaveTheSameVerticesOnIt) {
+    // A comb crossing x = 1000 with an edge of its own along that line: rectangle clipping drops
+    // the vertices lying on the box's side, and the clip puts them back, so that the two tiles'
+    // pieces meet vertex for vertex.
+    const geo::Context ctx;
+    const RingsCm comb{ring({{500, 100}, {1500, 100}, {1500, 200}, {1000, 200}, {1000, 400}, {1500, 400}, {1500, 500},
+                             {500, 500}})};
+    ASSERT_TRUE(geo::certainly_valid(comb));
+    const auto on_line = [](const std::vector<RingsCm>& pieces) {
+        std::vector<std::int64_t> ys;
+        for (const auto& p : pieces)
+            for (const auto& r : p)
+                for (std::size_t i = 0; i + 1 < r.size(); ++i)
+                    if (r[i].x == 1000) ys.push_back(r[i].y);
+        std::sort(ys.begin(), ys.end());
+        ys.erase(std::unique(ys.begin(), ys.end()), ys.end());
+        return ys;
+    };
+    const auto left = geo::clip_to_box_cm(ctx, comb, PointCm{0, 0}, PointCm{1000, 1000});
+    const auto right = geo::clip_to_box_cm(ctx, comb, PointCm{1000, 0}, PointCm{2000, 1000});
+    ASSERT_TRUE(left && right);
+    EXPECT_EQ(left->size(), 1u);
+    EXPECT_EQ(right->size(), 2u);
+    EXPECT_EQ(on_line(*left), (std::vector<std::int64_t>{100, 200, 400, 500}));
+    EXPECT_EQ(on_line(*right), (std::vector<std::int64_t>{100, 200, 400, 500}));
+}
+
+TEST(RingCheck, PointsAddedOnAxisParallelEdgesOnly) {
+    RingsCm rings{ring({{0, 0}, {100, 0}, {100, 100}, {50, 150}, {0, 100}})};
+    geo::add_points_on_edges(rings, {{30, 0}, {70, 0}, {100, 40}, {25, 125}, {0, 0}, {200, 0}, {0, 50}});
+    // (25, 125) lies on the slanted edge and is left; (0, 0) is a vertex already; (200, 0) is off.
+    const std::vector<PointCm> expected{{0, 0},  {30, 0},  {70, 0},  {100, 0}, {100, 40},
+                                        {100, 100}, {50, 150}, {0, 100}, {0, 50}, {0, 0}};
+    EXPECT_EQ(rings.front(), expected);
 }

@@ -281,9 +281,19 @@ std::optional<std::vector<RingsCm>> clip_to_box_cm(const Context& ctx, const Rin
     const Geom clipped = ctx.own(GEOSClipByRect_r(ctx.handle(), g.get(), 0, 0, static_cast<double>(max.x - min.x),
                                                   static_cast<double>(max.y - min.y)),
                                  "clipping to a box");
+    // Rectangle clipping keeps no vertex that lies on the box's sides: they are put back, so
+    // that what lies across those sides can match them.
+    std::vector<PointCm> on_sides;
+    for (const auto& ring : polygon)
+        for (const auto& p : ring) {
+            const bool in_x = min.x <= p.x && p.x <= max.x, in_y = min.y <= p.y && p.y <= max.y;
+            if ((in_y && (p.x == min.x || p.x == max.x)) || (in_x && (p.y == min.y || p.y == max.y)))
+                on_sides.push_back(p);
+        }
     std::vector<RingsCm> pieces;
     for (auto& rings : read_polygons_cm(ctx, clipped.get(), min)) {
         drop_repeated_points(rings);
+        add_points_on_edges(rings, on_sides);
         if (rings.empty() || rings.front().size() < 4) continue;  // flattened by rounding
         std::erase_if(rings, [first = &rings.front()](const auto& r) { return &r != first && r.size() < 4; });
         if (!certainly_valid(rings) && GEOSisValid_r(ctx.handle(), polygon_cm(ctx, rings, min).get()) != 1)

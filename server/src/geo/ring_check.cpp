@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <iterator>
 
 #include "geo/envelope.hpp"
 
@@ -126,6 +127,41 @@ bool turns_back(const Edge& first, const Edge& second) {
 
 void drop_repeated_points(RingsCm& rings) {
     for (auto& ring : rings) ring.erase(std::unique(ring.begin(), ring.end()), ring.end());
+}
+
+void add_points_on_edges(RingsCm& rings, std::vector<PointCm> points) {
+    if (points.empty()) return;
+    const auto by_x = [](const PointCm& p, const PointCm& q) { return p.x != q.x ? p.x < q.x : p.y < q.y; };
+    const auto by_y = [](const PointCm& p, const PointCm& q) { return p.y != q.y ? p.y < q.y : p.x < q.x; };
+    std::sort(points.begin(), points.end(), by_x);
+    points.erase(std::unique(points.begin(), points.end()), points.end());
+    std::vector<PointCm> rows = points;
+    std::sort(rows.begin(), rows.end(), by_y);
+    for (auto& ring : rings) {
+        std::vector<PointCm> out;
+        out.reserve(ring.size());
+        for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+            const PointCm a = ring[i], b = ring[i + 1];
+            out.push_back(a);
+            const bool vertical = a.x == b.x && a.y != b.y, horizontal = a.y == b.y && a.x != b.x;
+            if (!vertical && !horizontal) continue;
+            const auto& sorted = vertical ? points : rows;
+            const auto less = vertical ? +by_x : +by_y;
+            const PointCm lo = vertical ? PointCm{a.x, std::min(a.y, b.y)} : PointCm{std::min(a.x, b.x), a.y};
+            const PointCm hi = vertical ? PointCm{a.x, std::max(a.y, b.y)} : PointCm{std::max(a.x, b.x), a.y};
+            const auto first = std::upper_bound(sorted.begin(), sorted.end(), lo, less);
+            const auto last = std::lower_bound(first, sorted.end(), hi, less);
+            if (first == last) continue;
+            const bool forward = vertical ? a.y < b.y : a.x < b.x;
+            if (forward) {
+                out.insert(out.end(), first, last);
+            } else {
+                out.insert(out.end(), std::make_reverse_iterator(last), std::make_reverse_iterator(first));
+            }
+        }
+        out.push_back(ring.back());
+        ring = std::move(out);
+    }
 }
 
 bool certainly_valid(const RingsCm& rings) {

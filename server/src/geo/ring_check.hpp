@@ -23,4 +23,9 @@ bool certainly_valid(const RingsCm& rings);
 // leave in a ring.
 void drop_repeated_points(RingsCm& rings);
 
+// Adds to every axis-parallel edge the `points` that lie strictly inside it, in order along the
+// edge. The shape does not change; pieces cut along the same lines then have the same vertices
+// there (what a coverage union and the tile-border check compare).
+void add_points_on_edges(RingsCm& rings, std::vector<PointCm> points);
+
 }  // namespace tessera::geo
