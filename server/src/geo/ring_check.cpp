@@ -69,7 +69,9 @@ struct Touch {
     friend bool operator==(const Touch&, const Touch&) = default;
 };
 
+// Points by x then y (columns), and by y then x (rows).
 bool before(const PointCm& p, const PointCm& q) { return p.x != q.x ? p.x < q.x : p.y < q.y; }
+bool below(const PointCm& p, const PointCm& q) { return p.y != q.y ? p.y < q.y : p.x < q.x; }
 
 // The directions from `at` in counter-clockwise order starting at +x: whether u comes first.
 bool angle_before(const PointCm& at, const PointCm& u, const PointCm& v) {
@@ -131,12 +133,10 @@ void drop_repeated_points(RingsCm& rings) {
 
 void add_points_on_edges(RingsCm& rings, std::vector<PointCm> points) {
     if (points.empty()) return;
-    const auto by_x = [](const PointCm& p, const PointCm& q) { return p.x != q.x ? p.x < q.x : p.y < q.y; };
-    const auto by_y = [](const PointCm& p, const PointCm& q) { return p.y != q.y ? p.y < q.y : p.x < q.x; };
-    std::sort(points.begin(), points.end(), by_x);
+    std::sort(points.begin(), points.end(), before);
     points.erase(std::unique(points.begin(), points.end()), points.end());
     std::vector<PointCm> rows = points;
-    std::sort(rows.begin(), rows.end(), by_y);
+    std::sort(rows.begin(), rows.end(), below);
     for (auto& ring : rings) {
         std::vector<PointCm> out;
         out.reserve(ring.size());
@@ -146,7 +146,7 @@ void add_points_on_edges(RingsCm& rings, std::vector<PointCm> points) {
             const bool vertical = a.x == b.x && a.y != b.y, horizontal = a.y == b.y && a.x != b.x;
             if (!vertical && !horizontal) continue;
             const auto& sorted = vertical ? points : rows;
-            const auto less = vertical ? +by_x : +by_y;
+            const auto less = vertical ? before : below;
             const PointCm lo = vertical ? PointCm{a.x, std::min(a.y, b.y)} : PointCm{std::min(a.x, b.x), a.y};
             const PointCm hi = vertical ? PointCm{a.x, std::max(a.y, b.y)} : PointCm{std::max(a.x, b.x), a.y};
             const auto first = std::upper_bound(sorted.begin(), sorted.end(), lo, less);
@@ -203,8 +203,6 @@ bool certainly_valid(const RingsCm& rings) {
             if (consecutive(e, f)) {
                 const bool e_first = (e.index + 1) % e.count == f.index;
                 if (turns_back(e_first ? e : f, e_first ? f : e)) return false;
-                // Two edges, the whole ring: both pairs are consecutive; three distinct vertices
-                // at least were required, so this is not reached with count 2.
             } else {
                 PointCm at;
                 const auto m = meet(e.a, e.b, f.a, f.b, at);

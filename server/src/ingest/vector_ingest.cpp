@@ -104,10 +104,10 @@ private:
         const geo::PointCm max{std::llround(bounds.max_x * 100), std::llround(bounds.max_y * 100)};
         geo::VectorFeature f;
         while (m_source.next(f)) {
-            Piece base{{}, confidence_of(f), f.fid, {}, {}, f.model_class};
-            codes_of(f, base);
             std::vector<geo::RingsCm> rings_list;
             if (!read_feature(f, min, max, bounds, tally, rings_list)) continue;
+            Piece base{{}, confidence_of(f), f.fid, {}, {}, f.model_class};
+            codes_of(f, base);
             for (auto& rings : rings_list) {
                 if (rings.empty() || edits::polygon_area2(rings) <= 0) continue;
                 Piece piece = base;
@@ -137,11 +137,11 @@ private:
             for (auto& part : *direct) geo::drop_repeated_points(part);
         // One polygon that no ring crosses or touches once on the grid: no GEOS (the common case).
         const bool simple = direct && direct->size() == 1 && geo::certainly_valid(direct->front());
-        std::optional<geo::Geom> g;
+        geo::Geom g;
         bool valid = simple;
         if (!simple) {
             g = m_ctx.from_wkb(f.wkb);
-            valid = m_ctx.is_valid(g->get());
+            valid = m_ctx.is_valid(g.get());
         }
         geo::EnvelopeCm e;
         if (direct) {
@@ -149,22 +149,26 @@ private:
                 for (const auto& p : part.front()) e.expand(p);
         } else {
             double x0, y0, x1, y1;
-            GEOSGeom_getXMin_r(m_ctx.handle(), g->get(), &x0);
-            GEOSGeom_getYMin_r(m_ctx.handle(), g->get(), &y0);
-            GEOSGeom_getXMax_r(m_ctx.handle(), g->get(), &x1);
-            GEOSGeom_getYMax_r(m_ctx.handle(), g->get(), &y1);
+            GEOSGeom_getXMin_r(m_ctx.handle(), g.get(), &x0);
+            GEOSGeom_getYMin_r(m_ctx.handle(), g.get(), &y0);
+            GEOSGeom_getXMax_r(m_ctx.handle(), g.get(), &x1);
+            GEOSGeom_getYMax_r(m_ctx.handle(), g.get(), &y1);
             e = {std::llround(x0 * 100), std::llround(y0 * 100), std::llround(x1 * 100), std::llround(y1 * 100)};
         }
         const geo::EnvelopeCm tile{min.x, min.y, max.x, max.y};
         if (!e.interiors_intersect(tile)) return false;
         const bool inside = tile.contains(e);
-        if (valid && direct && (simple || !rounded)) {
-            if (direct->size() > 1)
+        const auto exploded = [&](std::size_t parts) {
+            if (parts > 1)
                 tally.repairs.push_back({"feature " + std::to_string(f.fid),
-                                         "multipart: exploded into " + std::to_string(direct->size()) + " polygons"});
+                                         "multipart: exploded into " + std::to_string(parts) + " polygons"});
+            return true;
+        };
+        if (valid && direct && (simple || !rounded)) {
             if (inside) {
+                const auto parts = direct->size();
                 out = std::move(*direct);
-                return true;
+                return exploded(parts);
             }
             if (direct->size() == 1) {
                 if (auto pieces = geo::clip_to_box_cm(m_ctx, direct->front(), min, max)) {
@@ -175,14 +179,11 @@ private:
         }
         if (!g) g = m_ctx.from_wkb(f.wkb);
         if (!valid) {
-            tally.repairs.push_back({"feature " + std::to_string(f.fid), "made valid (" + m_ctx.invalid_reason(g->get()) + ")"});
-            g = m_ctx.own(GEOSMakeValid_r(m_ctx.handle(), g->get()), m_source.where(f.fid) + ": repairing");
+            tally.repairs.push_back({"feature " + std::to_string(f.fid), "made valid (" + m_ctx.invalid_reason(g.get()) + ")"});
+            g = m_ctx.own(GEOSMakeValid_r(m_ctx.handle(), g.get()), m_source.where(f.fid) + ": repairing");
         }
         auto box = m_ctx.box(bounds.min_x, bounds.min_y, bounds.max_x, bounds.max_y);
-        const auto parts = m_ctx.polygons(g->get());
-        if (parts.size() > 1 && !(valid && direct && !rounded))
-            tally.repairs.push_back({"feature " + std::to_string(f.fid),
-                                     "multipart: exploded into " + std::to_string(parts.size()) + " polygons"});
+        const auto parts = m_ctx.polygons(g.get());
         for (const auto& part : parts) {
             auto clipped = inside ? m_ctx.snap_to_grid(part.get())
                                   : geo::intersection_on_grid(m_ctx, part.get(), box.get(), 0.01);
@@ -191,7 +192,7 @@ private:
                 if (rings) out.push_back(std::move(*rings));
             }
         }
-        return true;
+        return exploded(parts.size());
     }
 
     double confidence_of(const geo::VectorFeature& f) const {
