@@ -10,19 +10,14 @@
 #include "geo/envelope.hpp"
 #include "geo/geos.hpp"
 #include "geo/ring_check.hpp"
+#include "support/rings.hpp"
 
 using namespace tessera;
 using geo::PointCm;
 using geo::RingsCm;
+using test::ring;
 
 namespace {
-
-std::vector<PointCm> ring(std::initializer_list<std::pair<int, int>> points) {
-    std::vector<PointCm> r;
-    for (const auto& [x, y] : points) r.push_back(PointCm{x, y});
-    r.push_back(r.front());
-    return r;
-}
 
 bool geos_valid(const geo::Context& ctx, const RingsCm& rings) {
     return !geo::invalid_detail(ctx, geo::polygon_cm(ctx, rings, PointCm{0, 0}).get());

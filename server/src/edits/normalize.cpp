@@ -8,6 +8,7 @@
 #include "edits/detail_arrangement.hpp"
 #include "edits/detail_convert.hpp"
 #include "edits/detail_rings.hpp"
+#include "edits/detail_splice.hpp"
 
 namespace tessera::edits {
 
@@ -162,7 +163,8 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
 
     // The windows do not overlap, so each is repaired on the polygons as they came; each polygon
     // that any window changes is then made whole again once: its part outside those windows
-    // and its faces in them.
+    // and its faces in them, by edge arithmetic (detail::splice), or by overlays where that
+    // cannot be sure of its answer.
     geo::Context ctx;
     const geo::PointCm origin{square.min_x, square.min_y};
     std::vector<detail::EnvelopeCm> envelopes;
@@ -179,7 +181,8 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
     };
     struct Change {
         std::vector<std::size_t> windows;
-        std::vector<geo::RingsCm> faces;
+        std::vector<geo::RingsCm> removed;  // its pieces in those windows, as cut
+        std::vector<geo::RingsCm> faces;    // what it has there now
     };
     std::map<std::size_t, Change> changes;
     std::vector<NormalizedPart> flagged;
@@ -218,6 +221,8 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
             kept[k] = same_polygons(std::move(before[k]), after[k]);
             if (!kept[k]) changes[involved[k]].windows.push_back(wi);
         }
+        for (std::size_t j = 0; j < inside.size(); ++j)
+            if (!kept[inside_of[j]]) changes[involved[inside_of[j]]].removed.push_back(std::move(inside[j]));
         for (auto& part : parts) {
             const auto k = inside_of[part.source];
             if (part.gap) {
@@ -230,6 +235,15 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
     // The new parts of each changed polygon (none: given away whole).
     std::vector<std::optional<std::vector<geo::RingsCm>>> changed(polygons.size());
     for (auto& [i, change] : changes) {
+        std::vector<geo::EnvelopeCm> boxes_cm;
+        for (auto wi : change.windows) {
+            const auto& b = windows[wi].box;
+            boxes_cm.push_back({b.min_x, b.min_y, b.max_x, b.max_y});
+        }
+        if (auto spliced = detail::splice(polygons[i], boxes_cm, change.removed, change.faces)) {
+            changed[i] = std::move(*spliced);
+            continue;
+        }
         std::vector<geo::Geom> boxes;
         for (auto wi : change.windows) boxes.push_back(local_box(windows[wi].box));
         // Windows may touch: their union is the valid polygon to cut with.
