@@ -59,7 +59,8 @@ int main() {
     const double ratio = tessera.seconds / load.seconds;
     std::cout << "\nvector " << report["features_in"] << " features in, " << loaded << " polygons loaded in "
               << report["tiles"]["loaded"] << " tiles (" << report["tiles"]["repaired_into_partition"]
-              << " repaired into a partition)\n"
+              << " repaired into a partition, " << report["tiles"]["repaired_as_a_whole"]
+              << " of them as a whole tile)\n"
               << "tessera ingest vector: " << tessera.seconds << " s, peak RSS " << tessera.max_rss_kb / 1024 << " MiB\n"
               << "  stages (seconds summed over threads): " << report["stage_seconds"].dump() << "\n"
               << "ogr2ogr -f PostgreSQL (PG_USE_COPY=YES): " << load.seconds << " s, " << copied << " rows\n"
@@ -71,6 +72,7 @@ int main() {
                        {"tessera_peak_rss_mib", tessera.max_rss_kb / 1024},
                        {"tessera_stage_seconds", report["stage_seconds"]},
                        {"tiles_repaired", report["tiles"]["repaired_into_partition"]},
+                       {"tiles_repaired_as_a_whole", report["tiles"]["repaired_as_a_whole"]},
                        {"ogr2ogr_seconds", load.seconds},
                        {"ogr2ogr_rows", copied},
                        {"ratio", ratio}};
