@@ -199,11 +199,17 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
             const auto& e = envelopes[i];
             if (!(e.min_x < w.box.max_x && w.box.min_x < e.max_x && e.min_y < w.box.max_y && w.box.min_y < e.max_y))
                 continue;
-            auto in = geo::intersection_on_grid(ctx, geom_of(i), cut.get(), 1.0);
-            if (ctx.is_empty(in.get())) continue;
+            // Cut by rectangle clipping (no noding); by a snap-rounded overlay where rounding
+            // leaves a piece invalid.
+            auto pieces = geo::clip_to_box_cm(ctx, polygons[i], {w.box.min_x, w.box.min_y}, {w.box.max_x, w.box.max_y});
+            if (!pieces) {
+                auto in = geo::intersection_on_grid(ctx, geom_of(i), cut.get(), 1.0);
+                pieces = geo::read_polygons_cm(ctx, in.get(), origin);
+            }
+            if (pieces->empty()) continue;
             const auto k = involved.size();
             involved.push_back(i);
-            for (auto& rings : geo::read_polygons_cm(ctx, in.get(), origin)) {
+            for (auto& rings : *pieces) {
                 inside.push_back(std::move(rings));
                 inside_of.push_back(k);
             }
