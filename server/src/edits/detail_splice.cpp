@@ -87,15 +87,13 @@ private:
     std::vector<PointCm> m_points;
 };
 
-// The rings of one polygon turned so that its interior is on their left (exterior
-// counter-clockwise, holes clockwise). False when a ring has no area.
-bool oriented(geo::RingsCm& rings) {
-    for (std::size_t i = 0; i < rings.size(); ++i) {
-        const auto a = ring_area2(rings[i]);
-        if (a == 0 || rings[i].size() < 4) return false;
-        if ((i == 0) != (a > 0)) std::reverse(rings[i].begin(), rings[i].end());
-    }
-    return !rings.empty();
+// How ring `i` of a polygon is counted so that the polygon's interior is on the left of its
+// edges (exterior counter-clockwise, holes clockwise): 1 as it runs, -1 the other way; 0 when
+// the ring has no area.
+int turn(const geo::RingsCm& rings, std::size_t i) {
+    const auto a = ring_area2(rings[i]);
+    if (a == 0 || rings[i].size() < 4) return 0;
+    return (i == 0) == (a > 0) ? 1 : -1;
 }
 
 // Adds each edge of `ring`, cut at the points `cut_at` gives for it (in order along the edge).
@@ -155,29 +153,27 @@ int locate(const Ring& ring, const Ring& shell) {
 
 std::optional<std::vector<geo::RingsCm>> splice(const geo::RingsCm& polygon, const std::vector<geo::EnvelopeCm>& windows,
                                    const std::vector<geo::RingsCm>& removed, const std::vector<geo::RingsCm>& added) {
-    geo::RingsCm whole = polygon;
-    if (!oriented(whole)) return std::nullopt;
-    std::vector<geo::RingsCm> out = removed, in = added;
+    if (polygon.empty()) return std::nullopt;
     geo::EnvelopeCm local;
     std::vector<PointCm> cut_points, local_points;
-    for (auto* list : {&out, &in}) {
-        for (auto& rings : *list) {
-            if (!oriented(rings)) return std::nullopt;
+    for (const auto* list : {&removed, &added})
+        for (const auto& rings : *list)
             for (const auto& ring : rings)
                 for (const auto& p : ring) {
                     local.expand(p);
                     local_points.push_back(p);
-                    if (list == &out) cut_points.push_back(p);
                 }
-        }
-    }
+    for (const auto& rings : removed)
+        for (const auto& ring : rings) cut_points.insert(cut_points.end(), ring.begin(), ring.end());
     const PointIndex cuts_index(std::move(cut_points));
 
     std::vector<Edge> edges;
     std::vector<PointCm> cuts;
     // The polygon's edges near the pieces go through the vertices the cut put in their way.
-    for (const auto& ring : whole) {
-        add_ring(ring, 1, false, edges, cuts, [&](const PointCm& a, const PointCm& b, std::vector<PointCm>& c) {
+    for (std::size_t r = 0; r < polygon.size(); ++r) {
+        const int weight = turn(polygon, r);
+        if (!weight) return std::nullopt;
+        add_ring(polygon[r], weight, false, edges, cuts, [&](const PointCm& a, const PointCm& b, std::vector<PointCm>& c) {
             const geo::EnvelopeCm box{std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)};
             if (!box.intersects(local)) return;
             cuts_index.in_box(a, b, [&](const PointCm& v) {
@@ -208,10 +204,16 @@ std::optional<std::vector<geo::RingsCm>> splice(const geo::RingsCm& polygon, con
             kept.push_back(e);
         }
     }
-    for (const auto& rings : out)
-        for (const auto& ring : rings) add_ring(ring, -1, false, near, cuts, on_edge);
-    for (const auto& rings : in)
-        for (const auto& ring : rings) add_ring(ring, 1, true, near, cuts, on_edge);
+    for (const bool face : {false, true}) {
+        for (const auto& rings : face ? added : removed) {
+            if (rings.empty()) return std::nullopt;
+            for (std::size_t r = 0; r < rings.size(); ++r) {
+                const int weight = turn(rings, r);
+                if (!weight) return std::nullopt;
+                add_ring(rings[r], face ? weight : -weight, face, near, cuts, on_edge);
+            }
+        }
+    }
 
     // Shared edges cancel; an edge left more than once means the pieces did not fit, and so does
     // one of the polygon's own left inside a window (a piece the cut dropped as too thin).

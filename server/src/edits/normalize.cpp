@@ -104,13 +104,6 @@ std::vector<NormalizedPart> normalize_partition(const tiles::Box& tile, const st
 
 namespace {
 
-struct Window {
-    BoxCm box;
-    bool meets(const BoxCm& o) const {
-        return box.min_x < o.max_x && o.min_x < box.max_x && box.min_y < o.max_y && o.min_y < box.max_y;
-    }
-};
-
 // Whether two lists of canonical polygons hold the same polygons, in any order.
 bool same_polygons(std::vector<geo::RingsCm> a, const std::vector<geo::RingsCm>& b) {
     if (a.size() != b.size()) return false;
@@ -142,17 +135,15 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
     constexpr std::int64_t margin = 100;  // cm
     const BoxCm square{std::llround(tile.min_x * 100), std::llround(tile.min_y * 100), std::llround(tile.max_x * 100),
                        std::llround(tile.max_y * 100)};
-    std::vector<Window> windows;
+    std::vector<geo::EnvelopeCm> windows;
     for (const auto& t : trouble) {
-        Window w{{std::max(square.min_x, t.min_x - margin), std::max(square.min_y, t.min_y - margin),
-                  std::min(square.max_x, t.max_x + margin), std::min(square.max_y, t.max_y + margin)}};
+        geo::EnvelopeCm w{std::max(square.min_x, t.min_x - margin), std::max(square.min_y, t.min_y - margin),
+                          std::min(square.max_x, t.max_x + margin), std::min(square.max_y, t.max_y + margin)};
         for (bool merged = true; merged;) {
             merged = false;
             for (std::size_t i = 0; i < windows.size(); ++i) {
-                if (!windows[i].meets(w.box)) continue;
-                const auto& o = windows[i].box;
-                w.box = {std::min(w.box.min_x, o.min_x), std::min(w.box.min_y, o.min_y), std::max(w.box.max_x, o.max_x),
-                         std::max(w.box.max_y, o.max_y)};
+                if (!windows[i].interiors_intersect(w)) continue;
+                w.expand(windows[i]);
                 windows.erase(windows.begin() + static_cast<std::ptrdiff_t>(i));
                 merged = true;
                 break;
@@ -175,7 +166,7 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
         if (!geoms[i]) geoms[i] = detail::make_polygon(ctx, polygons[i], origin);
         return geoms[i].get();
     };
-    const auto local_box = [&](const BoxCm& b) {
+    const auto local_box = [&](const geo::EnvelopeCm& b) {
         return ctx.box(static_cast<double>(b.min_x - origin.x), static_cast<double>(b.min_y - origin.y),
                        static_cast<double>(b.max_x - origin.x), static_cast<double>(b.max_y - origin.y));
     };
@@ -189,21 +180,18 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
     NormalizeStats total;
     for (std::size_t wi = 0; wi < windows.size(); ++wi) {
         const auto& w = windows[wi];
-        const tiles::Box box{static_cast<double>(w.box.min_x) / 100, static_cast<double>(w.box.min_y) / 100,
-                             static_cast<double>(w.box.max_x) / 100, static_cast<double>(w.box.max_y) / 100};
-        auto cut = local_box(w.box);
+        const tiles::Box box{static_cast<double>(w.min_x) / 100, static_cast<double>(w.min_y) / 100,
+                             static_cast<double>(w.max_x) / 100, static_cast<double>(w.max_y) / 100};
         std::vector<std::size_t> involved;
         std::vector<geo::RingsCm> inside;
         std::vector<std::size_t> inside_of;  // index into `involved`
         for (std::size_t i = 0; i < polygons.size(); ++i) {
-            const auto& e = envelopes[i];
-            if (!(e.min_x < w.box.max_x && w.box.min_x < e.max_x && e.min_y < w.box.max_y && w.box.min_y < e.max_y))
-                continue;
+            if (!envelopes[i].interiors_intersect(w)) continue;
             // Cut by rectangle clipping (no noding); by a snap-rounded overlay where rounding
             // leaves a piece invalid.
-            auto pieces = geo::clip_to_box_cm(ctx, polygons[i], {w.box.min_x, w.box.min_y}, {w.box.max_x, w.box.max_y});
+            auto pieces = geo::clip_to_box_cm(ctx, polygons[i], {w.min_x, w.min_y}, {w.max_x, w.max_y});
             if (!pieces) {
-                auto in = geo::intersection_on_grid(ctx, geom_of(i), cut.get(), 1.0);
+                auto in = geo::intersection_on_grid(ctx, geom_of(i), local_box(w).get(), 1.0);
                 pieces = geo::read_polygons_cm(ctx, in.get(), origin);
             }
             if (pieces->empty()) continue;
@@ -241,17 +229,14 @@ std::vector<NormalizedPart> normalize_locally(const tiles::Box& tile, const std:
     // The new parts of each changed polygon (none: given away whole).
     std::vector<std::optional<std::vector<geo::RingsCm>>> changed(polygons.size());
     for (auto& [i, change] : changes) {
-        std::vector<geo::EnvelopeCm> boxes_cm;
-        for (auto wi : change.windows) {
-            const auto& b = windows[wi].box;
-            boxes_cm.push_back({b.min_x, b.min_y, b.max_x, b.max_y});
-        }
-        if (auto spliced = detail::splice(polygons[i], boxes_cm, change.removed, change.faces)) {
+        std::vector<geo::EnvelopeCm> around;
+        for (auto wi : change.windows) around.push_back(windows[wi]);
+        if (auto spliced = detail::splice(polygons[i], around, change.removed, change.faces)) {
             changed[i] = std::move(*spliced);
             continue;
         }
         std::vector<geo::Geom> boxes;
-        for (auto wi : change.windows) boxes.push_back(local_box(windows[wi].box));
+        for (auto wi : change.windows) boxes.push_back(local_box(windows[wi]));
         // Windows may touch: their union is the valid polygon to cut with.
         geo::Geom cut;
         if (boxes.size() == 1) {
