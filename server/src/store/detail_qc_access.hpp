@@ -68,6 +68,9 @@ private:
 void write_issues(pqxx::work& tx, int project_id, const std::string& tile_key, std::int64_t seq,
                   const std::vector<std::string>& removed, const std::vector<StoredIssue>& added,
                   const QcCounts& counts_delta = {});
+// Adds issues to a tile that has none stored, first found at `seq` (COPY).
+void copy_issues(pqxx::work& tx, int project_id, const std::string& tile_key, std::int64_t seq,
+                 const std::vector<StoredIssue>& issues);
 // Recounts the tile's issues; `whole_seq` marks the whole tile as checked at that sequence number.
 QcCounts count_issues(pqxx::work& tx, int project_id, const std::string& tile_key,
                       std::optional<std::int64_t> whole_seq);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "store/connection.hpp"
+#include "store/detail_copy.hpp"
 #include "store/detail_qc_access.hpp"
 #include "store/detail_rows.hpp"
 #include "store/queries.hpp"
@@ -205,6 +206,8 @@ ProjectStore::IngestRun ProjectStore::begin_ingest(const ProjectRecord& project,
 void ProjectStore::finish_ingest(int run_id, const std::string& report_json) {
     auto conn = m_db.acquire();
     pqxx::work tx(conn->pq());
+    // Committed with the default synchronous_commit: on disk once this returns, and so are the
+    // tiles committed before it (the write-ahead log is flushed in order).
     tx.exec_params("UPDATE ingest_run SET finished_at = now(), report = $2::jsonb WHERE id = $1", run_id, report_json);
     tx.commit();
 }
@@ -213,17 +216,15 @@ namespace {
 
 void copy_features(pqxx::work& tx, const ProjectRecord& project, const std::string& k, int set_id,
                    const std::vector<NewFeature>& features) {
-    pqxx::stream_to copy(tx, "feature",
-                         std::vector<std::string>{"project_id", "tile_key", "code_cs", "code_us", "geom", "pred_cs",
-                                                  "pred_us", "pred_confidence", "prediction_set_id"});
+    detail::CopyRows copy(tx, "feature",
+                          {"project_id", "tile_key", "code_cs", "code_us", "geom", "pred_cs", "pred_us", "pred_confidence",
+                           "prediction_set_id"});
     for (const auto& f : features) {
-        if (f.confidence && std::isfinite(*f.confidence)) {
-            copy << std::make_tuple(project.id, k, f.code_cs, f.code_us, f.hex_ewkb, f.code_cs, f.code_us,
-                                    *f.confidence, set_id);
-        } else {
-            copy << std::make_tuple(project.id, k, f.code_cs, f.code_us, f.hex_ewkb, f.code_cs, f.code_us, nullptr,
-                                    set_id);
-        }
+        copy.number(std::int64_t{project.id}).text(k).text(f.code_cs).text(f.code_us).plain(f.hex_ewkb);
+        copy.text(f.code_cs).text(f.code_us);
+        if (f.confidence) copy.number(*f.confidence);  // NULL when not finite
+        else copy.null();
+        copy.number(std::int64_t{set_id}).end_row();
     }
     copy.complete();
 }
@@ -232,15 +233,13 @@ void copy_beside(pqxx::work& tx, const ProjectRecord& project, const std::string
                  const std::vector<NewFeature>& features) {
     tx.exec_params("DELETE FROM prediction_feature WHERE project_id = $1 AND prediction_set_id = $2 AND tile_key = $3",
                    project.id, set_id, k);
-    pqxx::stream_to copy(tx, "prediction_feature",
-                         std::vector<std::string>{"project_id", "prediction_set_id", "tile_key", "code_cs", "code_us",
-                                                  "confidence", "geom"});
+    detail::CopyRows copy(tx, "prediction_feature",
+                          {"project_id", "prediction_set_id", "tile_key", "code_cs", "code_us", "confidence", "geom"});
     for (const auto& f : features) {
-        if (f.confidence && std::isfinite(*f.confidence)) {
-            copy << std::make_tuple(project.id, set_id, k, f.code_cs, f.code_us, *f.confidence, f.hex_ewkb);
-        } else {
-            copy << std::make_tuple(project.id, set_id, k, f.code_cs, f.code_us, nullptr, f.hex_ewkb);
-        }
+        copy.number(std::int64_t{project.id}).number(std::int64_t{set_id}).text(k).text(f.code_cs).text(f.code_us);
+        if (f.confidence) copy.number(*f.confidence);
+        else copy.null();
+        copy.plain(f.hex_ewkb).end_row();
     }
     copy.complete();
 }
@@ -252,6 +251,10 @@ ProjectStore::Loaded ProjectStore::load_tile(const ProjectRecord& project, const
                                              const std::function<void(QcAccess&, std::int64_t)>& before_commit) {
     auto conn = m_db.acquire();
     pqxx::work tx(conn->pq());
+    // A tile's commit does not wait for the disk: what the import has loaded is recorded in the
+    // same transaction (ingest_tile), so a tile lost in a crash is loaded again when the import
+    // resumes, and the import's last commit (finish_ingest) waits for all of them.
+    tx.exec0("SET LOCAL synchronous_commit = off");
     const auto k = key.str();
     tx.exec_params("INSERT INTO tile (project_id, key, x_km, y_km) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
                    project.id, k, key.x_km, key.y_km);

@@ -31,6 +31,7 @@ inline constexpr const char* qc_tile_status = "qc_tile_status";
 inline constexpr const char* qc_write_grouped = "qc_write_grouped";
 inline constexpr const char* qc_delete_except = "qc_delete_except";
 inline constexpr const char* qc_count = "qc_count";
+inline constexpr const char* qc_tile_has_issues = "qc_tile_has_issues";
 
 // The columns of a feature as the editing path reads it (with its last author's name).
 #define TESSERA_FEATURE_COLUMNS                                                                              \
@@ -48,7 +49,7 @@ inline constexpr const char* qc_count = "qc_count";
 #define TESSERA_ISSUE_COLUMNS \
     "key, code, blocking, array_to_string(features, ','), x_cm, y_cm, message, area_m2 FROM qc_issue "
 
-inline constexpr std::array<std::pair<const char*, const char*>, 24> statements{{
+inline constexpr std::array<std::pair<const char*, const char*>, 25> statements{{
     {project_by_name, "SELECT id, name, srid, tile_size_m, imagery::text FROM project WHERE name = $1"},
     {tiles_in_box,
      "SELECT key, x_km, y_km, state::text, seq, feature_count, mean_confidence, qc_blocking, qc_warnings FROM tile "
@@ -127,6 +128,7 @@ inline constexpr std::array<std::pair<const char*, const char*>, 24> statements{
      "$8::boolean[], $9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::double precision[], $14::text[], "
      "$15::integer[], $16::integer[], $17::text[], $18::bigint[], $19::text[])"},
     {qc_delete_except, "DELETE FROM qc_issue WHERE project_id = $1 AND tile_key = $2 AND NOT (key = ANY($3::text[]))"},
+    {qc_tile_has_issues, "SELECT EXISTS (SELECT 1 FROM qc_issue WHERE project_id = $1 AND tile_key = $2)"},
     // The tile's counts after a write; $3: the sequence number at which the whole tile was
     // checked, or null to keep the last one.
     {qc_count,
