@@ -161,6 +161,83 @@ TEST(RingCheck, NeverValidWhereGeosIsNot) {
     EXPECT_EQ(stars, 500);
 }
 
+TEST(RingCheck, AHoleInsideAnotherIsRefusedWhicheverComesFirst) {
+    // The inner hole's leftmost vertex is on the outer hole's left side: their boxes start at
+    // the same x, so either may be met first.
+    const geo::Context ctx;
+    const auto shell = ring({{0, 0}, {100, 0}, {100, 100}, {0, 100}});
+    const auto outer = ring({{10, 10}, {10, 90}, {90, 90}, {90, 10}});
+    const auto inner = ring({{10, 50}, {30, 60}, {30, 40}});
+    for (const RingsCm& rings : {RingsCm{shell, outer, inner}, RingsCm{shell, inner, outer}}) {
+        EXPECT_FALSE(geos_valid(ctx, rings));
+        EXPECT_FALSE(geo::certainly_valid(rings));
+    }
+}
+
+TEST(RingCheck, LargePolygonsWithManyHolesAgreeWithGeos) {
+    // Polygons of 32 edges and more go through the grid of cells: a star of 40-400 vertices with
+    // a lattice of square holes, each polygon with one of: nothing wrong, a hole grown into its
+    // neighbour (crossing), a hole moved onto another (overlapping), a hole pushed through the
+    // shell, a hole touching its neighbour at a corner (valid), or a spike of the shell turned
+    // back on itself. Long thin shells too (the grid's cells are not square).
+    const geo::Context ctx;
+    std::mt19937 rng(20261123);
+    std::uniform_int_distribution<int> vertices(40, 400), defect(0, 5), stretch(0, 2);
+    int agreed_valid = 0, agreed_invalid = 0;
+    for (int n = 0; n < 600; ++n) {
+        const int k = vertices(rng);
+        const double sx = stretch(rng) == 0 ? 8.0 : 1.0;  // some shells eight times wider than tall
+        RingsCm rings(1);
+        std::uniform_real_distribution<double> radius(900, 1000);
+        for (int i = 0; i < k; ++i) {
+            const double a = 2 * 3.14159265358979 * i / k, r = radius(rng);
+            rings[0].push_back(PointCm{std::llround(sx * r * std::cos(a)), std::llround(r * std::sin(a))});
+        }
+        rings[0].push_back(rings[0].front());
+        // Holes: 40 cm squares every 100 cm, inside the circle of radius 600 (scaled in x).
+        std::vector<PointCm> corners;
+        for (int i = -6; i <= 6; ++i)
+            for (int j = -6; j <= 6; ++j)
+                if (i * i + j * j <= 30) corners.push_back(PointCm{std::llround(sx * 100 * i), 100 * j});
+        const auto square = [](PointCm c, std::int64_t side) {
+            return ring({{c.x, c.y}, {c.x, c.y + side}, {c.x + side, c.y + side}, {c.x + side, c.y}});  // clockwise
+        };
+        const int what = defect(rng);
+        std::uniform_int_distribution<std::size_t> pick(0, corners.size() - 2);
+        const std::size_t chosen = pick(rng);
+        for (std::size_t h = 0; h < corners.size(); ++h) {
+            PointCm c = corners[h];
+            std::int64_t side = 40;
+            if (h == chosen && what == 1) side = static_cast<std::int64_t>(sx * 100) + 20;  // into the next one
+            if (h == chosen && what == 2) c = PointCm{corners[h + 1].x + 10, corners[h + 1].y + 10};
+            if (h == chosen && what == 3) c = PointCm{std::llround(sx * 980), 0};  // through the shell
+            if (h == chosen && what == 4) c = PointCm{corners[h + 1].x - 40, corners[h + 1].y - 40};  // corner to corner
+            rings.push_back(square(c, side));
+        }
+        if (what == 5) {  // a spike turned back on itself
+            auto& shell = rings[0];
+            const auto at = shell.begin() + static_cast<std::ptrdiff_t>(k / 2);
+            const PointCm p = *at;
+            shell.insert(at + 1, {PointCm{p.x / 2, p.y / 2}, p});
+        }
+        const bool valid = geos_valid(ctx, rings);
+        const bool certain = geo::certainly_valid(rings);
+        if (certain) {
+            ASSERT_TRUE(valid) << "defect " << what << ": " << ctx.to_wkt(geo::polygon_cm(ctx, rings, PointCm{0, 0}).get());
+            ++agreed_valid;
+        } else {
+            ++agreed_invalid;
+        }
+        if (what == 0 || what == 4) {
+            EXPECT_TRUE(certain) << "defect " << what << " leaves the polygon valid";
+        } else {
+            EXPECT_FALSE(valid) << "defect " << what;
+        }
+    }
+    EXPECT_GT(agreed_valid, 100);
+    EXPECT_GT(agreed_invalid, 300);
+}
+
 TEST(ClipToBox, GivesTheOverlayOnTheGridWithoutNoding) {
     const geo::Context ctx;
     const PointCm min{0, 0}, max{1000, 1000};

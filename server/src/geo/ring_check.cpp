@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <iterator>
 
@@ -102,6 +103,32 @@ bool inside(const std::vector<PointCm>& ring, const PointCm& v) {
     return in;
 }
 
+// inside() for many points at once: each edge of the ring flips the points level with it (by
+// binary search on the points' y) that lie on its side, so the work grows with the ring's edges
+// and the crossings rather than with edges times points.
+std::vector<bool> inside_each(const std::vector<PointCm>& ring, const std::vector<PointCm>& points) {
+    std::vector<std::uint32_t> by_y(points.size());
+    for (std::uint32_t i = 0; i < by_y.size(); ++i) by_y[i] = i;
+    std::sort(by_y.begin(), by_y.end(), [&](auto i, auto j) { return points[i].y < points[j].y; });
+    std::vector<std::int64_t> ys(by_y.size());
+    for (std::size_t i = 0; i < by_y.size(); ++i) ys[i] = points[by_y[i]].y;
+    std::vector<bool> in(points.size(), false);
+    for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+        const PointCm& p = ring[i];
+        const PointCm& q = ring[i + 1];
+        if (p.y == q.y) continue;
+        // Level with it: lo <= y < hi, as inside() counts (one end strictly above the point).
+        const auto first = std::lower_bound(ys.begin(), ys.end(), std::min(p.y, q.y));
+        const auto last = std::lower_bound(first, ys.end(), std::max(p.y, q.y));
+        for (auto it = first; it != last; ++it) {
+            const auto k = by_y[static_cast<std::size_t>(it - ys.begin())];
+            const int side = orient(p, q, points[k]);
+            if (q.y > p.y ? side > 0 : side < 0) in[k] = !in[k];
+        }
+    }
+    return in;
+}
+
 struct Edge {
     PointCm a, b;
     std::int64_t min_x, max_x, min_y, max_y;
@@ -123,6 +150,86 @@ bool turns_back(const Edge& first, const Edge& second) {
     if (orient(a, p, b) != 0) return false;
     const Wide dot = static_cast<Wide>(a.x - p.x) * (b.x - p.x) + static_cast<Wide>(a.y - p.y) * (b.y - p.y);
     return dot > 0;
+}
+
+bool boxes_meet(const Edge& e, const Edge& f) {
+    return e.min_x <= f.max_x && f.min_x <= e.max_x && e.min_y <= f.max_y && f.min_y <= e.max_y;
+}
+
+// Calls test(e, f) once for every pair of edges whose boxes meet, until it returns false (then
+// returns false). A small polygon's pairs are all looked at. A larger one's edges go into the
+// cells of a grid over its envelope (about two edges a cell) that their boxes cover, and a pair
+// is tested in the one cell that holds the lower-left corner of the two boxes' intersection: the
+// work grows with the edges, where a sweep's grows with how many edges a vertical line crosses
+// (hundreds, across a forest with hundreds of holes).
+template <typename Test>
+bool for_each_meeting_pair(const std::vector<Edge>& edges, Test&& test) {
+    const std::size_t n = edges.size();
+    constexpr std::size_t all_pairs_below = 32;
+    if (n < all_pairs_below) {
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t j = i + 1; j < n; ++j)
+                if (boxes_meet(edges[i], edges[j]) && !test(edges[i], edges[j])) return false;
+        return true;
+    }
+    EnvelopeCm box;
+    for (const auto& e : edges) {
+        box.expand(e.a);
+        box.expand(e.b);
+    }
+    const auto w = static_cast<double>(box.max_x - box.min_x) + 1, h = static_cast<double>(box.max_y - box.min_y) + 1;
+    const double cells = static_cast<double>(n) / 2;
+    const auto across = [](double v) { return static_cast<std::int64_t>(std::clamp(v, 1.0, 2048.0)); };
+    const std::int64_t gx = across(std::sqrt(cells * w / h)), gy = across(cells / static_cast<double>(gx));
+    const std::int64_t cw = (box.max_x - box.min_x) / gx + 1, ch = (box.max_y - box.min_y) / gy + 1;
+    const auto column = [&](std::int64_t x) { return (x - box.min_x) / cw; };
+    const auto row = [&](std::int64_t y) { return (y - box.min_y) / ch; };
+    // The cells' edges, one array in cell order (counted, then placed).
+    std::vector<std::uint32_t> start(static_cast<std::size_t>(gx * gy) + 1, 0);
+    std::size_t placed = 0;
+    for (const auto& e : edges) {
+        const auto c0 = column(e.min_x), c1 = column(e.max_x), r0 = row(e.min_y), r1 = row(e.max_y);
+        placed += static_cast<std::size_t>((c1 - c0 + 1) * (r1 - r0 + 1));
+        if (placed > 16 * n) break;  // long diagonal edges over most cells: the sweep below
+        for (auto r = r0; r <= r1; ++r)
+            for (auto c = c0; c <= c1; ++c) ++start[static_cast<std::size_t>(r * gx + c) + 1];
+    }
+    if (placed <= 16 * n) {
+        for (std::size_t k = 1; k < start.size(); ++k) start[k] += start[k - 1];
+        std::vector<std::uint32_t> in_cell(placed), next(start.begin(), start.end() - 1);
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const auto& e = edges[i];
+            for (auto r = row(e.min_y); r <= row(e.max_y); ++r)
+                for (auto c = column(e.min_x); c <= column(e.max_x); ++c)
+                    in_cell[next[static_cast<std::size_t>(r * gx + c)]++] = i;
+        }
+        for (std::int64_t r = 0; r < gy; ++r)
+            for (std::int64_t c = 0; c < gx; ++c) {
+                const auto k = static_cast<std::size_t>(r * gx + c);
+                for (auto i = start[k]; i < start[k + 1]; ++i)
+                    for (auto j = i + 1; j < start[k + 1]; ++j) {
+                        const Edge& e = edges[in_cell[i]];
+                        const Edge& f = edges[in_cell[j]];
+                        if (!boxes_meet(e, f)) continue;
+                        if (column(std::max(e.min_x, f.min_x)) != c || row(std::max(e.min_y, f.min_y)) != r) continue;
+                        if (!test(e, f)) return false;
+                    }
+            }
+        return true;
+    }
+    // A sweep along x: edges by their left end, each tested against those still reaching it.
+    std::vector<std::uint32_t> order(n);
+    for (std::uint32_t i = 0; i < n; ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](auto i, auto j) { return edges[i].min_x < edges[j].min_x; });
+    std::vector<std::uint32_t> active;
+    for (const auto i : order) {
+        const Edge& e = edges[i];
+        std::erase_if(active, [&](auto j) { return edges[j].max_x < e.min_x; });
+        for (const auto j : active)
+            if (boxes_meet(e, edges[j]) && !test(e, edges[j])) return false;
+        active.push_back(i);
+    }
+    return true;
 }
 
 }  // namespace
@@ -188,34 +295,24 @@ bool certainly_valid(const RingsCm& rings) {
         }
     }
 
-    // Every pair of edges whose boxes meet, found by a sweep along x.
-    std::vector<std::uint32_t> order(edges.size());
-    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](auto i, auto j) { return edges[i].min_x < edges[j].min_x; });
-    std::vector<std::uint32_t> active;
+    // Every pair of edges whose boxes meet, tested once.
     std::vector<Touch> touches;
-    for (const auto i : order) {
-        const Edge& e = edges[i];
-        std::erase_if(active, [&](auto j) { return edges[j].max_x < e.min_x; });
-        for (const auto j : active) {
-            const Edge& f = edges[j];
-            if (f.max_y < e.min_y || e.max_y < f.min_y) continue;
-            if (consecutive(e, f)) {
-                const bool e_first = (e.index + 1) % e.count == f.index;
-                if (turns_back(e_first ? e : f, e_first ? f : e)) return false;
-            } else {
-                PointCm at;
-                const auto m = meet(e.a, e.b, f.a, f.b, at);
-                if (m == Meeting::none) continue;
-                if (m == Meeting::more || e.ring == f.ring) return false;  // crossing, overlapping, self-touching
-                for (const Edge* g : {&e, &f}) {
-                    if (!(g->a == at)) touches.push_back(Touch{at, g->ring, g->a});
-                    if (!(g->b == at)) touches.push_back(Touch{at, g->ring, g->b});
-                }
-            }
+    const auto test = [&](const Edge& e, const Edge& f) {
+        if (consecutive(e, f)) {
+            const bool e_first = (e.index + 1) % e.count == f.index;
+            return !turns_back(e_first ? e : f, e_first ? f : e);
         }
-        active.push_back(i);
-    }
+        PointCm at;
+        const auto m = meet(e.a, e.b, f.a, f.b, at);
+        if (m == Meeting::none) return true;
+        if (m == Meeting::more || e.ring == f.ring) return false;  // crossing, overlapping, self-touching
+        for (const Edge* g : {&e, &f}) {
+            if (!(g->a == at)) touches.push_back(Touch{at, g->ring, g->a});
+            if (!(g->b == at)) touches.push_back(Touch{at, g->ring, g->b});
+        }
+        return true;
+    };
+    if (!for_each_meeting_pair(edges, test)) return false;
 
     // Rings touching at points: valid when they do not cross there and the touches leave the
     // interior in one piece (no cycle of rings through touch points).
@@ -252,16 +349,42 @@ bool certainly_valid(const RingsCm& rings) {
     // Rings meet nowhere else: each hole is wholly inside or outside the shell and every other
     // hole, and any of its vertices that touches no other ring tells which.
     std::vector<EnvelopeCm> boxes(rings.size());
-    for (std::size_t r = 0; r < rings.size(); ++r)
-        for (const auto& p : rings[r]) boxes[r].expand(p);
+    for (std::size_t r = 0; r < rings.size(); ++r) {
+        auto& b = boxes[r];
+        b = EnvelopeCm{rings[r][0].x, rings[r][0].y, rings[r][0].x, rings[r][0].y};
+        for (const auto& p : rings[r]) {
+            b.min_x = std::min(b.min_x, p.x);
+            b.max_x = std::max(b.max_x, p.x);
+            b.min_y = std::min(b.min_y, p.y);
+            b.max_y = std::max(b.max_y, p.y);
+        }
+    }
+    std::vector<PointCm> free(rings.size());
     for (std::size_t h = 1; h < rings.size(); ++h) {
-        const auto free = std::find_if(rings[h].begin(), rings[h].end(), [&](const PointCm& p) {
-            return !std::binary_search(touch_points.begin(), touch_points.end(), p, before);
+        const auto p = std::find_if(rings[h].begin(), rings[h].end(), [&](const PointCm& q) {
+            return !std::binary_search(touch_points.begin(), touch_points.end(), q, before);
         });
-        if (free == rings[h].end()) return false;
-        if (!inside(rings[0], *free)) return false;
-        for (std::size_t k = 1; k < rings.size(); ++k)
-            if (k != h && boxes[k].contains(boxes[h]) && inside(rings[k], *free)) return false;
+        if (p == rings[h].end()) return false;
+        free[h] = *p;
+    }
+    free.erase(free.begin());
+    const auto in_shell = inside_each(rings[0], free);
+    for (std::size_t h = 1; h < rings.size(); ++h)
+        if (!in_shell[h - 1]) return false;
+    // A hole inside another: only where one's box contains the other's, so their x-ranges meet;
+    // pairs found by a sweep along x.
+    std::vector<std::uint32_t> holes(rings.size() - 1);
+    for (std::uint32_t h = 0; h < holes.size(); ++h) holes[h] = h + 1;
+    std::sort(holes.begin(), holes.end(), [&](auto a, auto b) { return boxes[a].min_x < boxes[b].min_x; });
+    std::vector<std::uint32_t> active;
+    const auto within = [&](std::uint32_t h, std::uint32_t k) {  // hole h inside hole k
+        return boxes[k].contains(boxes[h]) && inside(rings[k], free[h - 1]);
+    };
+    for (const auto h : holes) {
+        std::erase_if(active, [&](auto k) { return boxes[k].max_x < boxes[h].min_x; });
+        for (const auto k : active)
+            if (within(h, k) || within(k, h)) return false;
+        active.push_back(h);
     }
     return true;
 }
