@@ -1,6 +1,7 @@
 #include "qc/detail_coverage.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 #include <tuple>
@@ -33,11 +34,57 @@ Piece make_piece(const PointCm& from, const PointCm& to, std::uint32_t owner) {
 
 bool same_place(const Piece& p, const Piece& q) { return p.lo == q.lo && p.hi == q.hi; }
 
+// By (lo, hi, owner, dir). A tile's pieces span so few centimetres that the six fields fit in one
+// 128-bit integer, relative to the pieces' corner, in the same order: sorting those keys (and
+// reading the pieces back from them) is several times faster than comparing the fields.
 void sort_pieces(std::vector<Piece>& pieces) {
-    std::sort(pieces.begin(), pieces.end(), [](const Piece& p, const Piece& q) {
-        return std::tie(p.lo.x, p.lo.y, p.hi.x, p.hi.y, p.owner, p.dir) <
-               std::tie(q.lo.x, q.lo.y, q.hi.x, q.hi.y, q.owner, q.dir);
-    });
+    __extension__ typedef unsigned __int128 Key;
+    if (pieces.size() < 2) return;
+    std::int64_t x0 = pieces[0].lo.x, y0 = pieces[0].lo.y, x1 = x0, y1 = y0;
+    std::uint32_t most_owner = 0;
+    for (const auto& p : pieces) {
+        x0 = std::min({x0, p.lo.x, p.hi.x});
+        x1 = std::max({x1, p.lo.x, p.hi.x});
+        y0 = std::min({y0, p.lo.y, p.hi.y});
+        y1 = std::max({y1, p.lo.y, p.hi.y});
+        most_owner = std::max(most_owner, p.owner);
+    }
+    const auto span = static_cast<std::uint64_t>(std::max(x1 - x0, y1 - y0));
+    const int b = std::bit_width(span), ob = std::bit_width(most_owner);
+    if (4 * b + ob + 1 > 128) {
+        std::sort(pieces.begin(), pieces.end(), [](const Piece& p, const Piece& q) {
+            return std::tie(p.lo.x, p.lo.y, p.hi.x, p.hi.y, p.owner, p.dir) <
+                   std::tie(q.lo.x, q.lo.y, q.hi.x, q.hi.y, q.owner, q.dir);
+        });
+        return;
+    }
+    std::vector<Key> keys;
+    keys.reserve(pieces.size());
+    for (const auto& p : pieces) {
+        Key k = static_cast<std::uint64_t>(p.lo.x - x0);
+        k = (k << b) | static_cast<std::uint64_t>(p.lo.y - y0);
+        k = (k << b) | static_cast<std::uint64_t>(p.hi.x - x0);
+        k = (k << b) | static_cast<std::uint64_t>(p.hi.y - y0);
+        k = (k << ob) | p.owner;
+        keys.push_back((k << 1) | (p.dir > 0 ? 1u : 0u));
+    }
+    std::sort(keys.begin(), keys.end());
+    const Key field = (Key{1} << b) - 1;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        Key k = keys[i];
+        Piece& p = pieces[i];
+        p.dir = (k & 1) ? 1 : -1;
+        k >>= 1;
+        p.owner = static_cast<std::uint32_t>(k & ((Key{1} << ob) - 1));
+        k >>= ob;
+        p.hi.y = y0 + static_cast<std::int64_t>(k & field);
+        k >>= b;
+        p.hi.x = x0 + static_cast<std::int64_t>(k & field);
+        k >>= b;
+        p.lo.y = y0 + static_cast<std::int64_t>(k & field);
+        k >>= b;
+        p.lo.x = x0 + static_cast<std::int64_t>(k & field);
+    }
 }
 
 Int128 cross(const PointCm& o, const PointCm& a, const PointCm& b) {
