@@ -184,7 +184,7 @@ private:
     // Nearly always the coverage shows without GEOS that nothing else covers any of it.
     void check_overlaps_near_touched(const detail::Coverage& coverage) {
         for (std::uint32_t i = 0; i < m_prepared.size(); ++i) {
-            if (!m_is_touched[i] || !m_prepared[i].geom) continue;
+            if (!m_is_touched[i] || !m_prepared[i].has_geometry) continue;
             if (detail::covered_once(m_prepared, coverage, i)) continue;
             for (std::uint32_t j = 0; j < m_prepared.size(); ++j) {
                 if (j == i || (m_is_touched[j] && j < i)) continue;

@@ -106,17 +106,18 @@ Prepared prepare(const Frame& frame, const Rules& rules, const Feature& feature)
         p.problem_at = p.parts.front().front().front();
         p.cover = oriented(p.parts);
     } else {
-        try {
-            p.geom = geo::polygons_cm(frame.ctx, p.parts, frame.origin);
-        } catch (const geo::GeosError& e) {
-            p.problem = e.what();
-            return p;
-        }
-        // One polygon that no ring crosses or touches is valid (integer work); GEOS decides the
-        // rest, and says why.
+        // One polygon whose rings meet only as a valid polygon's may is valid (integer work);
+        // GEOS decides the rest, and says why.
         std::optional<geo::InvalidDetail> invalid;
-        if (p.parts.size() != 1 || !geo::certainly_valid(p.parts.front()))
+        if (p.parts.size() != 1 || !geo::certainly_valid(p.parts.front())) {
+            try {
+                p.geom = geo::polygons_cm(frame.ctx, p.parts, frame.origin);
+            } catch (const geo::GeosError& e) {
+                p.problem = e.what();
+                return p;
+            }
             invalid = geo::invalid_detail(frame.ctx, p.geom.get());
+        }
         if (invalid) {
             p.shape = Shape::invalid;
             p.problem = invalid->reason;
@@ -132,9 +133,11 @@ Prepared prepare(const Frame& frame, const Rules& rules, const Feature& feature)
                 p.cover.clear();
             }
             if (p.cover.empty()) p.geom.reset();
+            p.has_geometry = static_cast<bool>(p.geom);
         } else {
             p.shape = Shape::valid;
             p.cover = oriented(p.parts);
+            p.has_geometry = true;
         }
     }
     for (const auto& part : p.cover)
@@ -306,6 +309,11 @@ private:
 };
 
 }  // namespace
+
+const GEOSGeometry* geometry(const Frame& frame, const Prepared& p) {
+    if (!p.geom && p.has_geometry) p.geom = geo::polygons_cm(frame.ctx, p.parts, frame.origin);
+    return p.geom.get();
+}
 
 SliverVerdict sliver_test(const Prepared& p, double width_cm) {
     const double r = width_cm / 2;

@@ -52,11 +52,15 @@ struct Prepared {
     // invalid feature (GEOSMakeValid on the grid); every ring oriented with the interior on its
     // left (shells counter-clockwise, holes clockwise). Empty when nothing is usable.
     std::vector<geo::RingsCm> cover;
-    geo::Geom geom;     // `cover` in local coordinates; null for over_limit and unreadable
-    Envelope envelope;  // of `cover`
+    // `cover` in local coordinates for GEOS (geometry()), for valid and repaired invalid features.
+    bool has_geometry = false;
+    mutable geo::Geom geom;  // built when first asked for: most features never meet trouble
+    Envelope envelope;       // of `cover`
 };
 
 Prepared prepare(const Frame& frame, const Rules& rules, const Feature& feature);
+// The feature as a GEOS geometry in local coordinates; null unless has_geometry.
+const GEOSGeometry* geometry(const Frame& frame, const Prepared& p);
 
 // Twice the area of oriented rings (shells positive, holes negative), cm².
 Int128 area2(const std::vector<geo::RingsCm>& oriented);

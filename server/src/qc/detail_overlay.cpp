@@ -18,15 +18,17 @@ geo::PointCm inside_point(const Frame& frame, const GEOSGeometry* g) {
 }  // namespace
 
 std::optional<OverlapFound> find_overlap(const Frame& frame, const Prepared& a, const Prepared& b) {
-    if (!a.geom || !b.geom || !a.envelope.interiors_intersect(b.envelope)) return std::nullopt;
-    if (!geo::relate_pattern(frame.ctx, a.geom.get(), b.geom.get(), "2********")) return std::nullopt;
+    if (!a.has_geometry || !b.has_geometry || !a.envelope.interiors_intersect(b.envelope)) return std::nullopt;
+    const GEOSGeometry* ga = geometry(frame, a);
+    const GEOSGeometry* gb = geometry(frame, b);
+    if (!geo::relate_pattern(frame.ctx, ga, gb, "2********")) return std::nullopt;
     // That the interiors meet is decided above, exactly (coordinates are integer centimetres).
     // The area is measured on the exact intersection, whose crossing points lie between grid
     // points: rounding them would move the thin overlaps typical of a shifted edge by several
     // per cent. The location comes from the intersection on the grid when it has an area.
-    geo::Geom exact = geo::intersection_exact(frame.ctx, a.geom.get(), b.geom.get());
+    geo::Geom exact = geo::intersection_exact(frame.ctx, ga, gb);
     const double area = frame.ctx.area(exact.get());
-    geo::Geom on_grid = geo::intersection_on_grid(frame.ctx, a.geom.get(), b.geom.get(), grid);
+    geo::Geom on_grid = geo::intersection_on_grid(frame.ctx, ga, gb, grid);
     const bool gridded = frame.ctx.area(on_grid.get()) > 0;
     return OverlapFound{area, inside_point(frame, gridded ? on_grid.get() : exact.get())};
 }
@@ -36,7 +38,7 @@ std::optional<std::vector<std::uint32_t>> candidates_in(const std::vector<Prepar
     for (std::uint32_t i = 0; i < features.size(); ++i) {
         if (features[i].cover.empty() || !features[i].envelope.intersects(box)) continue;
         if (features[i].shape == Shape::over_limit) return std::nullopt;
-        if (features[i].geom) out.push_back(i);
+        if (features[i].has_geometry) out.push_back(i);
     }
     return out;
 }
@@ -50,7 +52,7 @@ std::vector<GapFound> find_gaps(const Frame& frame, const std::vector<Prepared>&
     if (!candidates.empty()) {
         std::vector<geo::Geom> members;
         members.reserve(candidates.size());
-        for (auto i : candidates) members.push_back(frame.ctx.clone(features[i].geom.get()));
+        for (auto i : candidates) members.push_back(frame.ctx.clone(geometry(frame, features[i])));
         geo::Geom all = geo::make_collection(frame.ctx, GEOS_GEOMETRYCOLLECTION, std::move(members));
         geo::Geom covered = geo::union_on_grid(frame.ctx, all.get(), grid);
         uncovered = geo::difference_on_grid(frame.ctx, uncovered.get(), covered.get(), grid);
@@ -66,7 +68,7 @@ std::vector<GapFound> find_gaps(const Frame& frame, const std::vector<Prepared>&
         for (const auto& pt : rings.front().front()) env.expand(pt);
         for (auto i : candidates)
             if (features[i].envelope.intersects(env) &&
-                geo::relate_pattern(frame.ctx, features[i].geom.get(), part.get(), "****1****"))
+                geo::relate_pattern(frame.ctx, geometry(frame, features[i]), part.get(), "****1****"))
                 gap.bordering.push_back(i);
         out.push_back(std::move(gap));
     }
