@@ -328,8 +328,18 @@ Coverage analyse_coverage(const std::vector<Prepared>& features, const Envelope&
     out.trouble = merge(std::move(trouble));
 
     // Shared boundaries, summed in piece order so every caller gets the same sums.
-    std::stable_sort(contacts.begin(), contacts.end(),
-                     [](const Contact& p, const Contact& q) { return std::tie(p.a, p.b) < std::tie(q.a, q.b); });
+    // By (a, b), ties in piece order: sorted as 128-bit keys (a, b, place), then moved there.
+    {
+        __extension__ typedef unsigned __int128 Key;
+        std::vector<Key> keys(contacts.size());
+        for (std::size_t i = 0; i < contacts.size(); ++i)
+            keys[i] = (Key{contacts[i].a} << 96) | (Key{contacts[i].b} << 64) | i;
+        std::sort(keys.begin(), keys.end());
+        std::vector<Contact> sorted;
+        sorted.reserve(contacts.size());
+        for (const auto k : keys) sorted.push_back(contacts[static_cast<std::size_t>(k & ~std::uint64_t{0})]);
+        contacts = std::move(sorted);
+    }
     for (std::size_t i = 0; i < contacts.size();) {
         SharedBoundary s{contacts[i].a, contacts[i].b, 0, {}};
         double longest = -1;
