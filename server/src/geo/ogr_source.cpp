@@ -243,16 +243,18 @@ bool VectorSource::next(VectorFeature& out) {
         throw InputError(here + ": geometry is " + OGRGeometryTypeToName(OGR_G_GetGeometryType(g)) +
                          ", expected Polygon or MultiPolygon");
     }
-    OGRGeometryH copy = OGR_G_Clone(g);
+    OGRGeometryH copy = OGR_F_StealGeometry(f);  // the feature's own, not a copy: it is destroyed next
     struct ReleaseGeom {
         OGRGeometryH g;
         ~ReleaseGeom() { OGR_G_DestroyGeometry(g); }
     } release_copy{copy};
     OGR_G_FlattenTo2D(copy);
     if (!finite_coords(copy)) throw InputError(here + ": a coordinate is NaN or infinite");
-    if (d.transform && OGR_G_Transform(copy, d.transform) != OGRERR_NONE)
-        throw InputError(here + ": cannot be reprojected (" + last_gdal_error() + ")");
-    if (!finite_coords(copy)) throw InputError(here + ": reprojection gave a non-finite coordinate");
+    if (d.transform) {
+        if (OGR_G_Transform(copy, d.transform) != OGRERR_NONE)
+            throw InputError(here + ": cannot be reprojected (" + last_gdal_error() + ")");
+        if (!finite_coords(copy)) throw InputError(here + ": reprojection gave a non-finite coordinate");
+    }
     out.wkb.resize(static_cast<std::size_t>(OGR_G_WkbSize(copy)));
     OGR_G_ExportToIsoWkb(copy, wkbNDR, reinterpret_cast<unsigned char*>(out.wkb.data()));
     return true;
