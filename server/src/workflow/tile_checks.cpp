@@ -44,13 +44,41 @@ std::vector<qc::Feature> to_qc_all(const std::vector<store::QcFeatureRow>& rows)
     return out;
 }
 
-// Blocking first, then by code and key: the order people read them in.
+// The same, taking the rows' geometries instead of copying them.
+std::vector<qc::Feature> to_qc_all(std::vector<store::QcFeatureRow>&& rows) {
+    std::vector<qc::Feature> out;
+    out.reserve(rows.size());
+    for (auto& r : rows) {
+        std::string wkb = std::move(r.wkb);
+        out.push_back(to_qc(r));
+        out.back().wkb = std::move(wkb);
+    }
+    return out;
+}
+
+// Blocking first, then by code and key: the order people read them in. Of issues with one key (a
+// rule may meet the same problem twice, e.g. from both sides of a border), the first is kept.
+// Sorted through their places (an issue is a large record), then moved into that order.
 void sort_issues(std::vector<store::StoredIssue>& issues) {
-    std::sort(issues.begin(), issues.end(), [](const auto& a, const auto& b) {
+    std::vector<std::uint32_t> order(issues.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::uint32_t i, std::uint32_t j) {
+        const auto& a = issues[i];
+        const auto& b = issues[j];
         if (a.blocking != b.blocking) return a.blocking;
-        if (a.code != b.code) return a.code < b.code;
-        return a.key < b.key;
+        if (const int c = a.code.compare(b.code)) return c < 0;
+        if (const int c = a.key.compare(b.key)) return c < 0;
+        return i < j;
     });
+    std::vector<store::StoredIssue> sorted;
+    sorted.reserve(issues.size());
+    for (const auto i : order)
+        if (sorted.empty() || sorted.back().key != issues[i].key) sorted.push_back(std::move(issues[i]));
+    issues = std::move(sorted);
+}
+
+void add_all(std::vector<store::StoredIssue>& out, const std::vector<qc::Issue>& in) {
+    for (const auto& i : in) out.push_back(to_stored(i));
 }
 
 // Issues with one key once (a rule may meet the same problem twice, e.g. from both sides of a
@@ -67,8 +95,7 @@ std::vector<store::StoredIssue> whole_tile_issues(const Checker& c, store::QcAcc
     const auto box = c.grid.bounds(key);
     const auto mine = to_qc_all(access.features());
     std::vector<store::StoredIssue> issues;
-    std::set<std::string> keys;
-    add_unique(issues, keys, qc::check_tile(c.rules, c.nomenclature, box, mine));
+    add_all(issues, qc::check_tile(c.rules, c.nomenclature, box, mine));
     // Edge matching with the four neighbours, on the features in a strip along each border.
     const double strip = 0.05;
     const std::int32_t step = c.grid.size_m() / 1000;
@@ -86,9 +113,9 @@ std::vector<store::StoredIssue> whole_tile_issues(const Checker& c, store::QcAcc
         const tiles::TileKey other{key.x_km + side.dx, key.y_km + side.dy};
         auto theirs = access.features_of(other.str(), side.strip);
         if (theirs.empty()) continue;  // no such tile, or nothing loaded there yet
-        add_unique(issues, keys, qc::check_border(c.rules, box, c.grid.bounds(other), mine, to_qc_all(theirs)));
+        add_all(issues, qc::check_border(c.rules, box, c.grid.bounds(other), mine, to_qc_all(std::move(theirs))));
     }
-    sort_issues(issues);
+    sort_issues(issues);  // and one of each key
     return issues;
 }
 
