@@ -14,7 +14,6 @@
 #include <mutex>
 #include <thread>
 
-#include "core/hex.hpp"
 #include "geo/raster_source.hpp"
 #include "geo/wkb.hpp"
 #include "ingest/progress.hpp"
@@ -142,7 +141,7 @@ public:
             tally.add_polygon(codes->code_cs, std::to_string(p.label), static_cast<double>(p.pixels) * pixel_m2,
                               confidence, m_low);
             out.features.push_back(
-                store::NewFeature{codes->code_cs, codes->code_us, c, core::hex(geo::polygon_to_wkb(p.rings, m_srid))});
+                store::NewFeature{codes->code_cs, codes->code_us, c, geo::polygon_to_wkb(p.rings, m_srid)});
         }
         tally.stage_seconds["encode"] += since(t);
         return out;

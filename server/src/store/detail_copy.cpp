@@ -61,6 +61,19 @@ CopyRows& CopyRows::plain(std::string_view value) {
     return *this;
 }
 
+CopyRows& CopyRows::hex(std::string_view bytes) {
+    separate();
+    static constexpr char digits[] = "0123456789abcdef";
+    const auto at = m_line.size();
+    m_line.resize(at + 2 * bytes.size());
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const auto b = static_cast<unsigned char>(bytes[i]);
+        m_line[at + 2 * i] = digits[b >> 4];
+        m_line[at + 2 * i + 1] = digits[b & 15];
+    }
+    return *this;
+}
+
 void CopyRows::end_row() {
     m_writer->write_raw_line(m_line);
     m_line.clear();

@@ -29,8 +29,10 @@ public:
     CopyRows& number(float value);
     CopyRows& boolean(bool value);
     CopyRows& null();
-    // A value with nothing to escape (hex, an array of numbers), written as it is.
+    // A value with nothing to escape (an array of numbers), written as it is.
     CopyRows& plain(std::string_view value);
+    // Bytes as hexadecimal text: what a geometry column reads as (E)WKB.
+    CopyRows& hex(std::string_view bytes);
     // Ends the row and sends it.
     void end_row();
     // Ends the COPY; the rows are in the table once this returns.

@@ -85,6 +85,9 @@ public:
     Neighbourhood neighbourhood(const std::vector<std::int64_t>& ids, const std::vector<std::int64_t>& deleted,
                                 double margin_m) override;
     std::vector<QcFeatureRow> features() override;
+    // What the next features() answers, when the caller has the tile's features already (as
+    // written): no read back.
+    void preload(std::vector<QcFeatureRow> rows) { m_preloaded = std::move(rows); }
     std::vector<QcFeatureRow> features_of(const std::string& tile_key, const tiles::Box& box) override;
     QcCounts replace_all(std::int64_t seq, const std::vector<StoredIssue>& issues) override;
     void update_issues(std::int64_t seq, const std::vector<std::string>& removed,
@@ -100,6 +103,7 @@ private:
     const ProjectRecord& m_project;
     std::string m_key;
     GroupedQcWrites* m_gather;
+    std::optional<std::vector<QcFeatureRow>> m_preloaded;
     std::optional<NeighbourhoodRequest> m_prefetched_request;
     double m_prefetched_margin = 0;
     Neighbourhood m_prefetched;

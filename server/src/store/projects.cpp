@@ -220,7 +220,7 @@ void copy_features(pqxx::work& tx, const ProjectRecord& project, const std::stri
                           {"project_id", "tile_key", "code_cs", "code_us", "geom", "pred_cs", "pred_us", "pred_confidence",
                            "prediction_set_id"});
     for (const auto& f : features) {
-        copy.number(std::int64_t{project.id}).text(k).text(f.code_cs).text(f.code_us).plain(f.hex_ewkb);
+        copy.number(std::int64_t{project.id}).text(k).text(f.code_cs).text(f.code_us).hex(f.ewkb);
         copy.text(f.code_cs).text(f.code_us);
         if (f.confidence) copy.number(*f.confidence);  // NULL when not finite
         else copy.null();
@@ -239,9 +239,35 @@ void copy_beside(pqxx::work& tx, const ProjectRecord& project, const std::string
         copy.number(std::int64_t{project.id}).number(std::int64_t{set_id}).text(k).text(f.code_cs).text(f.code_us);
         if (f.confidence) copy.number(*f.confidence);
         else copy.null();
-        copy.plain(f.hex_ewkb).end_row();
+        copy.hex(f.ewkb).end_row();
     }
     copy.complete();
+}
+
+// The tile's features as the quality controls would read them back just after copy_features,
+// from what was written: their keys, in key order, are the order of the rows (each row took the
+// next value of the key's sequence). nullopt, and the controls read the table, if the keys and
+// classes found do not say exactly that.
+std::optional<std::vector<QcFeatureRow>> as_written(pqxx::work& tx, const ProjectRecord& project,
+                                                    const std::string& k, const std::vector<NewFeature>& features) {
+    const auto keys = tx.exec_params("SELECT id, code_cs, code_us FROM feature WHERE project_id = $1 AND tile_key = $2 "
+                                     "ORDER BY id",
+                                     project.id, k);
+    if (keys.size() != features.size()) return std::nullopt;
+    std::vector<QcFeatureRow> rows(features.size());
+    for (std::size_t i = 0; i < features.size(); ++i) {
+        const auto& f = features[i];
+        auto& row = rows[i];
+        row.id = keys[static_cast<pqxx::result::size_type>(i)][0].as<std::int64_t>();
+        row.code_cs = keys[static_cast<pqxx::result::size_type>(i)][1].as<std::string>();
+        row.code_us = keys[static_cast<pqxx::result::size_type>(i)][2].as<std::string>();
+        if (row.code_cs != f.code_cs || row.code_us != f.code_us) return std::nullopt;
+        row.wkb = f.ewkb;
+        row.reviewed = false;
+        row.predicted = true;
+        if (f.confidence && std::isfinite(*f.confidence)) row.confidence = *f.confidence;
+    }
+    return rows;
 }
 
 }  // namespace
@@ -312,6 +338,7 @@ ProjectStore::Loaded ProjectStore::load_tile(const ProjectRecord& project, const
                    project.id, k);
     if (before_commit) {
         detail::QcAccessImpl qc(tx, project, k);
+        if (auto rows = as_written(tx, project, k, features)) qc.preload(std::move(*rows));
         before_commit(qc, seq);
     }
     record_done(false);

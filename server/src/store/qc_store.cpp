@@ -192,6 +192,11 @@ void QcAccessImpl::prefetched(NeighbourhoodRequest request, double margin_m, Nei
 }
 
 std::vector<QcFeatureRow> QcAccessImpl::features() {
+    if (m_preloaded) {
+        auto rows = std::move(*m_preloaded);
+        m_preloaded.reset();
+        return rows;
+    }
     std::vector<QcFeatureRow> out;
     for (const auto& row : m_tx.exec_prepared(q::qc_tile_features, m_project.id, m_key))
         out.push_back(qc_feature_from(row));

@@ -22,7 +22,7 @@ struct QcFeatureRow {
     std::int64_t id = 0;
     std::string code_cs;
     std::string code_us;
-    std::string wkb;  // ISO WKB
+    std::string wkb;  // ISO WKB (or EWKB, with its SRID)
     bool reviewed = false;
     bool predicted = false;  // its classes are still the model's
     std::optional<float> confidence;

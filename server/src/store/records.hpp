@@ -69,7 +69,7 @@ struct NewFeature {
     std::string code_cs;
     std::string code_us;
     std::optional<float> confidence;
-    std::string hex_ewkb;  // hex EWKB Polygon with the project's SRID
+    std::string ewkb;  // EWKB Polygon with the project's SRID
 };
 
 struct UserRecord {
