@@ -1,16 +1,21 @@
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
 #include "core/nomenclature.hpp"
 #include "ingest/vector_ingest.hpp"
+#include "qc/rules.hpp"
 #include "store/database.hpp"
 #include "store/projects.hpp"
 #include "support/test_db.hpp"
 #include "support/vector_file.hpp"
+#include "tiles/grid.hpp"
+#include "workflow/tile_checks.hpp"
 
 using namespace tessera;
 
@@ -98,6 +103,47 @@ TEST_F(IngestDb, StraddlingPolygonsBecomeAPartitionOfEachTile) {
     EXPECT_EQ(tiles[2].as<int>(), 1);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM event WHERE kind = 'tile_imported'")[0].as<int>(), 4);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature_history")[0].as<int>(), static_cast<int>(report->totals.polygons));
+}
+
+// The quality controls of a tile being loaded take its features as written, not read back: they
+// find exactly what a check reading the table finds (each feature's key with its own geometry,
+// classes and confidence).
+TEST_F(IngestDb, IssuesFoundAtLoadAreThoseOfACheckReadingTheTable) {
+    auto features = test::straddling_partition(880000, 6840000);
+    for (std::size_t i = 0; i < features.size(); ++i) features[i].confidence = 0.2 + 0.05 * static_cast<double>(i);
+    const auto file = m_dir / "low.gpkg";
+    test::write_vector(file, "GPKG", 2154, features);
+    run(file);
+    const workflow::Checker checker{qc::Rules::defaults(), core::Nomenclature::builtin(), tiles::Grid(1000)};
+    using Seen = std::vector<std::tuple<std::string, std::string, long long, long long>>;
+    std::vector<std::string> tiles;
+    {
+        pqxx::connection c(m_db.url());
+        pqxx::work tx(c);
+        for (const auto& row : tx.exec("SELECT key FROM tile ORDER BY key")) tiles.push_back(row[0].as<std::string>());
+    }
+    ASSERT_EQ(tiles.size(), 4u);
+    std::size_t compared = 0;
+    for (const auto& key : tiles) {
+        Seen stored;
+        {
+            pqxx::connection c(m_db.url());
+            pqxx::work tx(c);
+            for (const auto& row : tx.exec_params("SELECT key, message, x_cm, y_cm FROM qc_issue WHERE tile_key = $1 "
+                                                  "AND code <> 'edge_mismatch' ORDER BY key",
+                                                  key))
+                stored.emplace_back(row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<long long>(),
+                                    row[3].as<long long>());
+        }
+        Seen again;
+        store::TileTransaction tx(m_store, m_project, key);  // not committed
+        for (const auto& i : workflow::check_whole_tile(checker, tx).issues)
+            if (i.code != "edge_mismatch") again.emplace_back(i.key, i.message, i.x_cm, i.y_cm);
+        std::sort(again.begin(), again.end());
+        EXPECT_EQ(stored, again) << key;
+        compared += stored.size();
+    }
+    EXPECT_GE(compared, 10u);  // a low-confidence issue for every piece, at least
 }
 
 TEST_F(IngestDb, ReprojectsFromWgs84AndReadsPercentConfidence) {
