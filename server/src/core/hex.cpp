@@ -2,14 +2,20 @@
 
 namespace tessera::core {
 
-std::string hex(std::string_view bytes) {
+void append_hex(std::string& out, std::string_view bytes) {
     static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += digits[c >> 4];
-        out += digits[c & 15];
+    const auto at = out.size();
+    out.resize(at + 2 * bytes.size());
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const auto c = static_cast<unsigned char>(bytes[i]);
+        out[at + 2 * i] = digits[c >> 4];
+        out[at + 2 * i + 1] = digits[c & 15];
     }
+}
+
+std::string hex(std::string_view bytes) {
+    std::string out;
+    append_hex(out, bytes);
     return out;
 }
 

@@ -9,5 +9,7 @@
 namespace tessera::core {
 
 std::string hex(std::string_view bytes);
+// The same, appended to `out`.
+void append_hex(std::string& out, std::string_view bytes);
 
 }  // namespace tessera::core

@@ -90,15 +90,20 @@ std::uint32_t root(std::vector<std::uint32_t>& parent, std::uint32_t i) {
     return i;
 }
 
-// Strictly inside the ring, for a point known not to lie on it (crossing number, exact).
+// Whether the ray from v towards -x crosses the edge p→q, for a point level with it (one end
+// strictly above v, the other not) and not on it: the crossing-number rule, exact.
+bool crosses_leftwards(const PointCm& p, const PointCm& q, const PointCm& v) {
+    const int side = orient(p, q, v);
+    return q.y > p.y ? side > 0 : side < 0;
+}
+
+// Strictly inside the ring, for a point known not to lie on it.
 bool inside(const std::vector<PointCm>& ring, const PointCm& v) {
     bool in = false;
     for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
         const PointCm& p = ring[i];
         const PointCm& q = ring[i + 1];
-        if ((p.y > v.y) == (q.y > v.y)) continue;
-        const int side = orient(p, q, v);
-        if (q.y > p.y ? side > 0 : side < 0) in = !in;
+        if ((p.y > v.y) != (q.y > v.y) && crosses_leftwards(p, q, v)) in = !in;
     }
     return in;
 }
@@ -122,8 +127,7 @@ std::vector<bool> inside_each(const std::vector<PointCm>& ring, const std::vecto
         const auto last = std::lower_bound(first, ys.end(), std::max(p.y, q.y));
         for (auto it = first; it != last; ++it) {
             const auto k = by_y[static_cast<std::size_t>(it - ys.begin())];
-            const int side = orient(p, q, points[k]);
-            if (q.y > p.y ? side > 0 : side < 0) in[k] = !in[k];
+            if (crosses_leftwards(p, q, points[k])) in[k] = !in[k];
         }
     }
     return in;
@@ -359,15 +363,14 @@ bool certainly_valid(const RingsCm& rings) {
             b.max_y = std::max(b.max_y, p.y);
         }
     }
-    std::vector<PointCm> free(rings.size());
+    std::vector<PointCm> free;  // of hole h at h - 1
     for (std::size_t h = 1; h < rings.size(); ++h) {
         const auto p = std::find_if(rings[h].begin(), rings[h].end(), [&](const PointCm& q) {
             return !std::binary_search(touch_points.begin(), touch_points.end(), q, before);
         });
         if (p == rings[h].end()) return false;
-        free[h] = *p;
+        free.push_back(*p);
     }
-    free.erase(free.begin());
     const auto in_shell = inside_each(rings[0], free);
     for (std::size_t h = 1; h < rings.size(); ++h)
         if (!in_shell[h - 1]) return false;
@@ -377,13 +380,13 @@ bool certainly_valid(const RingsCm& rings) {
     for (std::uint32_t h = 0; h < holes.size(); ++h) holes[h] = h + 1;
     std::sort(holes.begin(), holes.end(), [&](auto a, auto b) { return boxes[a].min_x < boxes[b].min_x; });
     std::vector<std::uint32_t> active;
-    const auto within = [&](std::uint32_t h, std::uint32_t k) {  // hole h inside hole k
+    const auto nested = [&](std::uint32_t h, std::uint32_t k) {  // hole h inside hole k
         return boxes[k].contains(boxes[h]) && inside(rings[k], free[h - 1]);
     };
     for (const auto h : holes) {
         std::erase_if(active, [&](auto k) { return boxes[k].max_x < boxes[h].min_x; });
         for (const auto k : active)
-            if (within(h, k) || within(k, h)) return false;
+            if (nested(h, k) || nested(k, h)) return false;
         active.push_back(h);
     }
     return true;

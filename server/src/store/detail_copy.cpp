@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/hex.hpp"
+
 namespace tessera::store::detail {
 
 // libpqxx 6.4 writes lines of COPY text only through tablewriter: stream_to keeps its own line
@@ -51,6 +53,8 @@ CopyRows& CopyRows::number(double value) { return std::isfinite(value) ? formatt
 
 CopyRows& CopyRows::number(float value) { return std::isfinite(value) ? formatted(value) : null(); }
 
+CopyRows& CopyRows::number(const std::optional<float>& value) { return value ? number(*value) : null(); }
+
 CopyRows& CopyRows::boolean(bool value) { return plain(value ? "t" : "f"); }
 
 CopyRows& CopyRows::null() { return plain("\\N"); }
@@ -63,14 +67,7 @@ CopyRows& CopyRows::plain(std::string_view value) {
 
 CopyRows& CopyRows::hex(std::string_view bytes) {
     separate();
-    static constexpr char digits[] = "0123456789abcdef";
-    const auto at = m_line.size();
-    m_line.resize(at + 2 * bytes.size());
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        const auto b = static_cast<unsigned char>(bytes[i]);
-        m_line[at + 2 * i] = digits[b >> 4];
-        m_line[at + 2 * i + 1] = digits[b & 15];
-    }
+    core::append_hex(m_line, bytes);
     return *this;
 }
 

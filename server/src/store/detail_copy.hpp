@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,7 @@ public:
     CopyRows& number(std::int64_t value);
     CopyRows& number(double value);  // shortest form that reads back the same; not finite: NULL
     CopyRows& number(float value);
+    CopyRows& number(const std::optional<float>& value);  // none: NULL
     CopyRows& boolean(bool value);
     CopyRows& null();
     // A value with nothing to escape (an array of numbers), written as it is.

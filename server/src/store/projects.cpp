@@ -221,10 +221,7 @@ void copy_features(pqxx::work& tx, const ProjectRecord& project, const std::stri
                            "prediction_set_id"});
     for (const auto& f : features) {
         copy.number(std::int64_t{project.id}).text(k).text(f.code_cs).text(f.code_us).hex(f.ewkb);
-        copy.text(f.code_cs).text(f.code_us);
-        if (f.confidence) copy.number(*f.confidence);  // NULL when not finite
-        else copy.null();
-        copy.number(std::int64_t{set_id}).end_row();
+        copy.text(f.code_cs).text(f.code_us).number(f.confidence).number(std::int64_t{set_id}).end_row();
     }
     copy.complete();
 }
@@ -237,9 +234,7 @@ void copy_beside(pqxx::work& tx, const ProjectRecord& project, const std::string
                           {"project_id", "prediction_set_id", "tile_key", "code_cs", "code_us", "confidence", "geom"});
     for (const auto& f : features) {
         copy.number(std::int64_t{project.id}).number(std::int64_t{set_id}).text(k).text(f.code_cs).text(f.code_us);
-        if (f.confidence) copy.number(*f.confidence);
-        else copy.null();
-        copy.hex(f.ewkb).end_row();
+        copy.number(f.confidence).hex(f.ewkb).end_row();
     }
     copy.complete();
 }

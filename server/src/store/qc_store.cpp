@@ -104,12 +104,9 @@ void copy_issues(pqxx::work& tx, int project_id, const std::string& tile_key, st
     CopyRows copy(tx, "qc_issue",
                   {"project_id", "tile_key", "key", "code", "blocking", "features", "x_cm", "y_cm", "message", "area_m2",
                    "found_seq"});
-    std::string ids;
     for (const auto& i : issues) {
-        ids = "{";
-        for (std::size_t k = 0; k < i.features.size(); ++k) ids += (k ? "," : "") + std::to_string(i.features[k]);
-        ids += "}";
-        copy.number(std::int64_t{project_id}).text(tile_key).text(i.key).text(i.code).boolean(i.blocking).plain(ids);
+        copy.number(std::int64_t{project_id}).text(tile_key).text(i.key).text(i.code).boolean(i.blocking);
+        copy.plain(id_array(i.features));
         copy.number(i.x_cm).number(i.y_cm).text(i.message).number(std::isfinite(i.area_m2) ? i.area_m2 : 0.0);
         copy.number(seq).end_row();
     }
@@ -212,14 +209,15 @@ std::vector<QcFeatureRow> QcAccessImpl::features_of(const std::string& tile_key,
 }
 
 QcCounts QcAccessImpl::replace_all(std::int64_t seq, const std::vector<StoredIssue>& issues) {
-    std::vector<std::optional<std::string>> keys;
-    for (const auto& i : issues) keys.emplace_back(i.key);
-    m_tx.exec_prepared(q::qc_delete_except, m_project.id, m_key, text_array(keys));
-    // A tile with nothing stored (a tile just loaded, a clean one) takes its issues by COPY: no
-    // issue to keep the first sequence number of, so no upsert, at half the database's cost.
-    if (!issues.empty() && !m_tx.exec_prepared1(q::qc_tile_has_issues, m_project.id, m_key)[0].as<bool>()) {
-        copy_issues(m_tx, m_project.id, m_key, seq, issues);
+    // A tile with nothing stored (a tile just loaded, a clean one) takes its issues by COPY: nothing
+    // to remove, no issue to keep the first sequence number of, so no upsert, at half the
+    // database's cost.
+    if (!m_tx.exec_prepared1(q::qc_tile_has_issues, m_project.id, m_key)[0].as<bool>()) {
+        if (!issues.empty()) copy_issues(m_tx, m_project.id, m_key, seq, issues);
     } else {
+        std::vector<std::optional<std::string>> keys;
+        for (const auto& i : issues) keys.emplace_back(i.key);
+        m_tx.exec_prepared(q::qc_delete_except, m_project.id, m_key, text_array(keys));
         write_issues(m_tx, m_project.id, m_key, seq, {}, issues);
     }
     return count_issues(m_tx, m_project.id, m_key, seq);

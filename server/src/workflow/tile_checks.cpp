@@ -37,15 +37,8 @@ qc::Feature to_qc(const store::QcFeatureRow& row) {
 
 namespace {
 
-std::vector<qc::Feature> to_qc_all(const std::vector<store::QcFeatureRow>& rows) {
-    std::vector<qc::Feature> out;
-    out.reserve(rows.size());
-    for (const auto& r : rows) out.push_back(to_qc(r));
-    return out;
-}
-
-// The same, taking the rows' geometries instead of copying them.
-std::vector<qc::Feature> to_qc_all(std::vector<store::QcFeatureRow>&& rows) {
+// The rows are taken: their geometries move (callers that keep theirs pass a copy).
+std::vector<qc::Feature> to_qc_all(std::vector<store::QcFeatureRow> rows) {
     std::vector<qc::Feature> out;
     out.reserve(rows.size());
     for (auto& r : rows) {
