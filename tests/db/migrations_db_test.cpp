@@ -75,3 +75,48 @@ TEST(MigrationsDb, TheEventLogIsAppendOnly) {
     pqxx::work tx(c);
     EXPECT_THROW(tx.exec("UPDATE event SET kind = 'changed'"), pqxx::sql_error);
 }
+
+// A feature's tile and prediction set must exist, checked for every row of a statement that
+// writes features, whichever of its rows is wrong, on insert and on update.
+TEST(MigrationsDb, AFeatureRefersToATileAndAPredictionSetThatExist) {
+    TestDatabase db(true);
+    pqxx::connection c(db.url());
+    {
+        pqxx::work tx(c);
+        tx.exec("INSERT INTO project (id, name, srid) VALUES (1, 'refs', 2154)");
+        tx.exec("INSERT INTO prediction_set (id, project_id, name, source) VALUES (7, 1, 'model', 'test')");
+        tx.exec("INSERT INTO tile (project_id, key, x_km, y_km) VALUES (1, '0700_6800', 700, 6800)");
+        tx.commit();
+    }
+    const std::string square = "ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 1,0 0))', 2154)";
+    const auto refused = [&](const std::string& sql, const std::string& says) {
+        pqxx::work tx(c);
+        try {
+            tx.exec(sql);
+        } catch (const pqxx::foreign_key_violation& e) {
+            EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+            return true;
+        }
+        return false;
+    };
+    const auto insert = [&](const std::string& rows) {
+        return "INSERT INTO feature (project_id, tile_key, code_cs, code_us, geom, prediction_set_id) VALUES " + rows;
+    };
+    const auto row = [&](const std::string& tile, const std::string& set) {
+        return "(1, '" + tile + "', 'CS2.1.1.1', 'US1.1', " + square + ", " + set + ")";
+    };
+    EXPECT_TRUE(refused(insert(row("0700_6800", "7") + ", " + row("0701_6800", "7")), "tile 0701_6800 of project 1"));
+    EXPECT_TRUE(refused(insert(row("0700_6800", "7") + ", " + row("0700_6800", "8")), "prediction set 8"));
+    EXPECT_TRUE(refused(insert("(2, '0700_6800', 'CS2.1.1.1', 'US1.1', " + square + ", NULL)"), "of project 2"));
+    {
+        pqxx::work tx(c);
+        tx.exec(insert(row("0700_6800", "7") + ", " + row("0700_6800", "NULL")));
+        tx.commit();
+    }
+    EXPECT_TRUE(refused("UPDATE feature SET tile_key = '0702_6800'", "tile 0702_6800"));
+    EXPECT_TRUE(refused("UPDATE feature SET prediction_set_id = 9 WHERE prediction_set_id IS NOT NULL",
+                        "prediction set 9"));
+    pqxx::work tx(c);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature")[0].as<int>(), 2);
+    tx.exec("UPDATE feature SET code_cs = 'CS2.1.1.2'");  // what edits do: allowed
+}
