@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "edits/partition_check.hpp"
 #include "geo/raster_source.hpp"
 #include "geo/wkb.hpp"
 #include "ingest/progress.hpp"
@@ -140,8 +141,9 @@ public:
             if (!std::isnan(confidence)) c = static_cast<float>(confidence);
             tally.add_polygon(codes->code_cs, std::to_string(p.label), static_cast<double>(p.pixels) * pixel_m2,
                               confidence, m_low);
-            out.features.push_back(
-                store::NewFeature{codes->code_cs, codes->code_us, c, geo::polygon_to_wkb(p.rings, m_srid)});
+            out.features.push_back(store::NewFeature{codes->code_cs, codes->code_us, c,
+                                                     geo::polygon_to_wkb(p.rings, m_srid),
+                                                     static_cast<double>(edits::polygon_area2(p.rings)) / 2e4});
         }
         tally.stage_seconds["encode"] += since(t);
         return out;

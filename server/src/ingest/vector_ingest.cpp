@@ -89,7 +89,7 @@ public:
             auto wkb = geo::polygon_to_wkb(part.rings, m_srid);
             const double area = static_cast<double>(edits::polygon_area2(part.rings)) / 2e4;
             tally.add_polygon(from.cs, from.model_class, area, confidence, m_low);
-            out.features.push_back(store::NewFeature{from.cs, from.us, c, std::move(wkb)});
+            out.features.push_back(store::NewFeature{from.cs, from.us, c, std::move(wkb), area});
         }
         tally.stage_seconds["encode"] += since(t);
         return out;

@@ -1,6 +1,7 @@
 #include "store/projects.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "store/connection.hpp"
@@ -214,14 +215,36 @@ void ProjectStore::finish_ingest(int run_id, const std::string& report_json) {
 
 namespace {
 
+// Keys for `n` new features, in increasing order, taken from the features' own sequence.
+std::vector<std::int64_t> new_feature_ids(pqxx::work& tx, std::size_t n) {
+    const auto r = tx.exec_params("SELECT nextval('feature_id_seq') FROM generate_series(1, $1) ORDER BY 1",
+                                  static_cast<long long>(n));
+    std::vector<std::int64_t> ids;
+    ids.reserve(r.size());
+    for (const auto& row : r) ids.push_back(row[0].as<std::int64_t>());
+    return ids;
+}
+
+// The features, with these keys, and their first version in their history.
 void copy_features(pqxx::work& tx, const ProjectRecord& project, const std::string& k, int set_id,
-                   const std::vector<NewFeature>& features) {
-    detail::CopyRows copy(tx, "feature",
-                          {"project_id", "tile_key", "code_cs", "code_us", "geom", "pred_cs", "pred_us", "pred_confidence",
-                           "prediction_set_id"});
-    for (const auto& f : features) {
-        copy.number(std::int64_t{project.id}).text(k).text(f.code_cs).text(f.code_us).hex(f.ewkb);
-        copy.text(f.code_cs).text(f.code_us).number(f.confidence).number(std::int64_t{set_id}).end_row();
+                   const std::vector<NewFeature>& features, const std::vector<std::int64_t>& ids) {
+    {
+        detail::CopyRows copy(tx, "feature",
+                              {"id", "project_id", "tile_key", "code_cs", "code_us", "geom", "pred_cs", "pred_us",
+                               "pred_confidence", "prediction_set_id"});
+        for (std::size_t i = 0; i < features.size(); ++i) {
+            const auto& f = features[i];
+            copy.number(ids[i]).number(std::int64_t{project.id}).text(k).text(f.code_cs).text(f.code_us).hex(f.ewkb);
+            copy.text(f.code_cs).text(f.code_us).number(f.confidence).number(std::int64_t{set_id}).end_row();
+        }
+        copy.complete();
+    }
+    detail::CopyRows copy(tx, "feature_history",
+                          {"feature_id", "version", "project_id", "tile_key", "code_cs", "code_us", "geom", "reviewed"});
+    for (std::size_t i = 0; i < features.size(); ++i) {
+        const auto& f = features[i];
+        copy.number(ids[i]).number(std::int64_t{1}).number(std::int64_t{project.id}).text(k).text(f.code_cs);
+        copy.text(f.code_us).hex(f.ewkb).boolean(false).end_row();
     }
     copy.complete();
 }
@@ -239,24 +262,15 @@ void copy_beside(pqxx::work& tx, const ProjectRecord& project, const std::string
     copy.complete();
 }
 
-// The tile's features as the quality controls would read them back just after copy_features,
-// from what was written: their keys, in key order, are the order of the rows (each row took the
-// next value of the key's sequence). nullopt, and the controls read the table, if the keys and
-// classes found do not say exactly that.
-std::optional<std::vector<QcFeatureRow>> as_written(pqxx::work& tx, const ProjectRecord& project,
-                                                    const std::string& k, const std::vector<NewFeature>& features) {
-    const auto keys = tx.exec_params("SELECT id, code_cs, code_us FROM feature WHERE project_id = $1 AND tile_key = $2 "
-                                     "ORDER BY id",
-                                     project.id, k);
-    if (keys.size() != features.size()) return std::nullopt;
+// The tile's features as the quality controls would read them back just after copy_features.
+std::vector<QcFeatureRow> as_written(const std::vector<NewFeature>& features, const std::vector<std::int64_t>& ids) {
     std::vector<QcFeatureRow> rows(features.size());
     for (std::size_t i = 0; i < features.size(); ++i) {
         const auto& f = features[i];
         auto& row = rows[i];
-        row.id = keys[static_cast<pqxx::result::size_type>(i)][0].as<std::int64_t>();
-        row.code_cs = keys[static_cast<pqxx::result::size_type>(i)][1].as<std::string>();
-        row.code_us = keys[static_cast<pqxx::result::size_type>(i)][2].as<std::string>();
-        if (row.code_cs != f.code_cs || row.code_us != f.code_us) return std::nullopt;
+        row.id = ids[i];
+        row.code_cs = f.code_cs;
+        row.code_us = f.code_us;
         row.wkb = f.ewkb;
         row.reviewed = false;
         row.predicted = true;
@@ -308,19 +322,23 @@ ProjectStore::Loaded ProjectStore::load_tile(const ProjectRecord& project, const
     }
     tx.exec_params("DELETE FROM feature_history WHERE project_id = $1 AND tile_key = $2", project.id, k);
     tx.exec_params("DELETE FROM feature WHERE project_id = $1 AND tile_key = $2", project.id, k);
-    copy_features(tx, project, k, load.prediction_set_id, features);
-    tx.exec_params(
-        "INSERT INTO feature_history (feature_id, version, project_id, tile_key, code_cs, code_us, geom, reviewed) "
-        "SELECT id, version, project_id, tile_key, code_cs, code_us, geom, reviewed FROM feature "
-        "WHERE project_id = $1 AND tile_key = $2",
-        project.id, k);
+    const auto ids = new_feature_ids(tx, features.size());
+    copy_features(tx, project, k, load.prediction_set_id, features, ids);
+    // The tile's mean confidence, weighted by area: none when no feature has one.
+    double area = 0, weighted = 0;
+    bool confident = false;
+    for (const auto& f : features) {
+        area += f.area_m2;
+        if (f.confidence && std::isfinite(*f.confidence)) {
+            weighted += static_cast<double>(*f.confidence) * f.area_m2;
+            confident = true;
+        }
+    }
+    const double mean = confident && area > 0 ? weighted / area : std::numeric_limits<double>::quiet_NaN();
     const auto seq = t[1].as<std::int64_t>() + 1;
-    tx.exec_params(
-        "UPDATE tile SET seq = $3, prediction_set_id = $4, updated_at = now(), "
-        "feature_count = (SELECT count(*) FROM feature WHERE project_id = $1 AND tile_key = $2), "
-        "mean_confidence = (SELECT sum(pred_confidence * ST_Area(geom)) / nullif(sum(ST_Area(geom)), 0) "
-        "FROM feature WHERE project_id = $1 AND tile_key = $2) WHERE project_id = $1 AND key = $2",
-        project.id, k, seq, load.prediction_set_id);
+    tx.exec_params("UPDATE tile SET seq = $3, prediction_set_id = $4, updated_at = now(), feature_count = $5, "
+                   "mean_confidence = nullif($6::float8, 'NaN') WHERE project_id = $1 AND key = $2",
+                   project.id, k, seq, load.prediction_set_id, static_cast<long long>(features.size()), mean);
     tx.exec_params("INSERT INTO event (project_id, tile_key, tile_seq, kind, payload) "
                    "VALUES ($1, $2, $3, 'tile_imported', jsonb_build_object('features', $4::int, "
                    "'prediction_set', $5::int, 'source', $6::text))",
@@ -333,7 +351,7 @@ ProjectStore::Loaded ProjectStore::load_tile(const ProjectRecord& project, const
                    project.id, k);
     if (before_commit) {
         detail::QcAccessImpl qc(tx, project, k);
-        if (auto rows = as_written(tx, project, k, features)) qc.preload(std::move(*rows));
+        qc.preload(as_written(features, ids));
         before_commit(qc, seq);
     }
     record_done(false);

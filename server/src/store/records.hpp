@@ -69,7 +69,8 @@ struct NewFeature {
     std::string code_cs;
     std::string code_us;
     std::optional<float> confidence;
-    std::string ewkb;  // EWKB Polygon with the project's SRID
+    std::string ewkb;    // EWKB Polygon with the project's SRID
+    double area_m2 = 0;  // the polygon's area: what the tile's mean confidence is weighted by
 };
 
 struct UserRecord {
