@@ -76,18 +76,25 @@ TEST(MigrationsDb, TheEventLogIsAppendOnly) {
     EXPECT_THROW(tx.exec("UPDATE event SET kind = 'changed'"), pqxx::sql_error);
 }
 
+namespace {
+
+// Project 1 with its tile 0700_6800 and its prediction set 7, committed.
+void project_with_a_tile(pqxx::connection& c) {
+    pqxx::work tx(c);
+    tx.exec("INSERT INTO project (id, name, srid) VALUES (1, 'features', 2154)");
+    tx.exec("INSERT INTO prediction_set (id, project_id, name, source) VALUES (7, 1, 'model', 'test')");
+    tx.exec("INSERT INTO tile (project_id, key, x_km, y_km) VALUES (1, '0700_6800', 700, 6800)");
+    tx.commit();
+}
+
+}  // namespace
+
 // A feature's tile and prediction set must exist, checked for every row of a statement that
 // writes features, whichever of its rows is wrong, on insert and on update.
 TEST(MigrationsDb, AFeatureRefersToATileAndAPredictionSetThatExist) {
     TestDatabase db(true);
     pqxx::connection c(db.url());
-    {
-        pqxx::work tx(c);
-        tx.exec("INSERT INTO project (id, name, srid) VALUES (1, 'refs', 2154)");
-        tx.exec("INSERT INTO prediction_set (id, project_id, name, source) VALUES (7, 1, 'model', 'test')");
-        tx.exec("INSERT INTO tile (project_id, key, x_km, y_km) VALUES (1, '0700_6800', 700, 6800)");
-        tx.commit();
-    }
+    project_with_a_tile(c);
     const std::string square = "ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 1,0 0))', 2154)";
     const auto refused = [&](const std::string& sql, const std::string& says) {
         pqxx::work tx(c);
@@ -119,4 +126,23 @@ TEST(MigrationsDb, AFeatureRefersToATileAndAPredictionSetThatExist) {
     pqxx::work tx(c);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature")[0].as<int>(), 2);
     tx.exec("UPDATE feature SET code_cs = 'CS2.1.1.2'");  // what edits do: allowed
+}
+
+// Large geometries are compressed with LZ4, and read back as they were written.
+TEST(MigrationsDb, LargeGeometriesAreCompressedWithLz4) {
+    TestDatabase db(true);
+    pqxx::connection c(db.url());
+    project_with_a_tile(c);
+    pqxx::work tx(c);
+    // A 2,000-vertex circle on the centimetre grid: about 32 kB as written.
+    tx.exec("INSERT INTO feature (project_id, tile_key, code_cs, code_us, geom) SELECT 1, '0700_6800', 'CS2.1.1.1', "
+            "'US1.1', ST_SnapToGrid(ST_Buffer(ST_SetSRID(ST_Point(700500, 6800500), 2154), 400, 500), 0.01)");
+    const auto r = tx.exec1(
+        "SELECT pg_column_compression(geom), ST_NPoints(geom), pg_column_size(geom) < ST_MemSize(geom), "
+        "ST_Equals(geom, ST_SnapToGrid(ST_Buffer(ST_SetSRID(ST_Point(700500, 6800500), 2154), 400, 500), 0.01)) "
+        "FROM feature");
+    EXPECT_EQ(r[0].as<std::string>(), "lz4");
+    EXPECT_GT(r[1].as<int>(), 1900);
+    EXPECT_TRUE(r[2].as<bool>());
+    EXPECT_TRUE(r[3].as<bool>());
 }
