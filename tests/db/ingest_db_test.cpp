@@ -103,6 +103,21 @@ TEST_F(IngestDb, StraddlingPolygonsBecomeAPartitionOfEachTile) {
     EXPECT_EQ(tiles[2].as<int>(), 1);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM event WHERE kind = 'tile_imported'")[0].as<int>(), 4);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature_history")[0].as<int>(), static_cast<int>(report->totals.polygons));
+    // Each feature's history is its first version, as it is.
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM feature f JOIN feature_history h ON h.feature_id = f.id AND h.version = 1 "
+                       "AND h.tile_key = f.tile_key AND h.code_cs = f.code_cs AND h.code_us = f.code_us AND "
+                       "NOT h.reviewed AND ST_Equals(h.geom, f.geom) AND ST_AsBinary(h.geom) = ST_AsBinary(f.geom)")[0]
+                  .as<int>(),
+              static_cast<int>(report->totals.polygons));
+    // Each tile's count and mean confidence (weighted by area) are those of its features.
+    for (const auto& row : tx.exec("SELECT t.key, t.feature_count, t.mean_confidence, count(f.id), "
+                                   "sum(f.pred_confidence * ST_Area(f.geom)) / sum(ST_Area(f.geom)) FROM tile t "
+                                   "JOIN feature f ON f.project_id = t.project_id AND f.tile_key = t.key "
+                                   "GROUP BY t.key, t.feature_count, t.mean_confidence")) {
+        EXPECT_EQ(row[1].as<long long>(), row[3].as<long long>()) << row[0].as<std::string>();
+        ASSERT_FALSE(row[2].is_null()) << row[0].as<std::string>();
+        EXPECT_NEAR(row[2].as<double>(), row[4].as<double>(), 1e-6) << row[0].as<std::string>();
+    }
 }
 
 // The quality controls of a tile being loaded take its features as written, not read back: they
