@@ -248,8 +248,13 @@ public:
     explicit InscribedCircle(const std::vector<RingsCm>& cover) {
         for (const auto& poly : cover)
             for (const auto& ring : poly)
-                for (std::size_t i = 0; i + 1 < ring.size(); ++i)
-                    if (!(ring[i] == ring[i + 1])) m_segments.push_back({ring[i], ring[i + 1]});
+                for (std::size_t i = 0; i + 1 < ring.size(); ++i) {
+                    if (ring[i] == ring[i + 1]) continue;
+                    const double ax = static_cast<double>(ring[i].x), ay = static_cast<double>(ring[i].y);
+                    const double dx = static_cast<double>(ring[i + 1].x) - ax;
+                    const double dy = static_cast<double>(ring[i + 1].y) - ay;
+                    m_segments.push_back({ax, ay, dx, dy, 1 / (dx * dx + dy * dy)});
+                }
     }
 
     SliverVerdict decide(const Envelope& e, double r, double tolerance, double doubt) const {
@@ -261,8 +266,10 @@ public:
         const double w = static_cast<double>(e.max_x - e.min_x), hgt = static_cast<double>(e.max_y - e.min_y);
         const double size = std::min(w, hgt);
         if (size <= 0) return {true, 0.0};
+        // The centroid first: for most polygons that are no sliver, a circle of radius r fits there.
+        double best = signed_distance(centroid());
+        if (best >= r) return {false, best};
         std::priority_queue<Cell> cells;
-        double best = -std::numeric_limits<double>::infinity();
         const auto add = [&](double x, double y, double h) {
             const Cell c{x, y, h, signed_distance(x, y)};
             best = std::max(best, c.d);
@@ -288,24 +295,40 @@ public:
     }
 
 private:
+    // The centroid of the area the rings enclose (shells counter-clockwise, holes clockwise).
+    std::pair<double, double> centroid() const {
+        const double x0 = m_segments.front().ax, y0 = m_segments.front().ay;  // for precision
+        double a = 0, cx = 0, cy = 0;
+        for (const auto& s : m_segments) {
+            const double ax = s.ax - x0, ay = s.ay - y0, bx = ax + s.dx, by = ay + s.dy;
+            const double cross = ax * by - bx * ay;
+            a += cross;
+            cx += (ax + bx) * cross;
+            cy += (ay + by) * cross;
+        }
+        return {x0 + cx / (3 * a), y0 + cy / (3 * a)};
+    }
+
+    double signed_distance(std::pair<double, double> p) const { return signed_distance(p.first, p.second); }
+
     // Distance to the boundary, positive inside (an odd number of crossings to the right).
     double signed_distance(double x, double y) const {
         bool inside = false;
         double d2 = std::numeric_limits<double>::infinity();
-        for (const auto& [a, b] : m_segments) {
-            const double ax = static_cast<double>(a.x), ay = static_cast<double>(a.y);
-            const double bx = static_cast<double>(b.x), by = static_cast<double>(b.y);
-            if ((ay > y) != (by > y) && x < (bx - ax) * (y - ay) / (by - ay) + ax) inside = !inside;
-            const double dx = bx - ax, dy = by - ay;
-            double t = ((x - ax) * dx + (y - ay) * dy) / (dx * dx + dy * dy);
-            t = std::clamp(t, 0.0, 1.0);
-            const double px = ax + t * dx - x, py = ay + t * dy - y;
+        for (const auto& s : m_segments) {
+            const double ux = x - s.ax, uy = y - s.ay;
+            if ((s.ay > y) != (s.ay + s.dy > y) && x < s.dx * uy / s.dy + s.ax) inside = !inside;
+            const double t = std::clamp((ux * s.dx + uy * s.dy) * s.inv_length2, 0.0, 1.0);
+            const double px = t * s.dx - ux, py = t * s.dy - uy;
             d2 = std::min(d2, px * px + py * py);
         }
         return (inside ? 1 : -1) * std::sqrt(d2);
     }
 
-    std::vector<std::pair<PointCm, PointCm>> m_segments;
+    struct Segment {
+        double ax, ay, dx, dy, inv_length2;  // from (ax, ay) by (dx, dy)
+    };
+    std::vector<Segment> m_segments;
 };
 
 }  // namespace
