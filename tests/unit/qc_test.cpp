@@ -238,6 +238,21 @@ TEST_P(QcCase, Run) {
     }
     for (const auto& i : all) EXPECT_FALSE(i.message.empty()) << i.key();
 
+    // Given the coverage test an import made of the same polygons, the same issues; given one of
+    // other polygons (the same in another order), too: it is not taken then.
+    std::vector<tessera::geo::RingsCm> polygons;
+    for (const auto& f : c.features) {
+        auto parts = tessera::geo::polygons_from_wkb(f.wkb);
+        polygons.push_back(parts && !parts->empty() ? parts->front() : tessera::geo::RingsCm{});
+    }
+    const tessera::qc::CoverageAnalysis known(c.tile, polygons);
+    expect_same_issues(issues, tessera::qc::check_tile(rules, nomenclature, c.tile, c.features, &known),
+                       "check_tile given the coverage test of its polygons");
+    std::reverse(polygons.begin(), polygons.end());
+    const tessera::qc::CoverageAnalysis other(c.tile, polygons);
+    expect_same_issues(issues, tessera::qc::check_tile(rules, nomenclature, c.tile, c.features, &other),
+                       "check_tile given the coverage test of its polygons in another order");
+
     // Incrementally, one feature touched at a time: the same issues involving it, given all the
     // tile's features or only those near it (gaps bordered by features beyond those are left out
     // of the comparison: check_features cannot see them whole).

@@ -135,7 +135,8 @@ void load_tiles(const std::vector<tiles::TileKey>& keys, const ProducerFactory& 
                     const auto result = projects.load_tile(
                         project, key, load, out->features, [&](store::QcAccess& access, std::int64_t seq) {
                             const auto t_qc = std::chrono::steady_clock::now();
-                            const auto check = workflow::check_whole_tile(checker, access, key, seq);
+                            const auto check = workflow::check_whole_tile(checker, access, key, seq,
+                                                                          out->coverage ? &*out->coverage : nullptr);
                             {
                                 std::lock_guard lock(qc_mutex);
                                 for (const auto& issue : check.issues) ++report.issues_by_code[issue.code];

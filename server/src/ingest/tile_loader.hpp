@@ -14,6 +14,7 @@
 
 #include "core/nomenclature.hpp"
 #include "ingest/report.hpp"
+#include "qc/qc.hpp"
 #include "qc/rules.hpp"
 #include "store/projects.hpp"
 #include "tiles/grid.hpp"
@@ -23,6 +24,9 @@ namespace tessera::ingest {
 struct TileOutput {
     std::vector<store::NewFeature> features;
     TileTally tally;
+    // The coverage test of `features`, in their order, when the producer made it: the tile's
+    // quality controls take it instead of making it again.
+    std::optional<qc::CoverageAnalysis> coverage;
 };
 
 // Makes one tile's features; nullopt when the input has nothing in the tile. Throws

@@ -50,22 +50,27 @@ public:
         polygons.reserve(pieces.size());
         for (auto& p : pieces) polygons.push_back(std::move(p.rings));  // the pieces keep their classes
         std::vector<edits::NormalizedPart> parts;
-        const auto trouble = qc::partition_trouble(bounds, polygons);
-        if (trouble.empty()) {
+        out.coverage.emplace(bounds, polygons);
+        if (out.coverage->exact()) {
             parts.reserve(pieces.size());
             for (std::size_t i = 0; i < pieces.size(); ++i) parts.push_back({i, std::move(polygons[i]), false});
         } else {
             // Repaired where the coverage test found trouble; the whole tile only if that fails.
             std::vector<edits::BoxCm> boxes;
-            for (const auto& b : trouble) boxes.push_back({b.min_x, b.min_y, b.max_x, b.max_y});
+            for (const auto& b : out.coverage->trouble()) boxes.push_back({b.min_x, b.min_y, b.max_x, b.max_y});
+            out.coverage.reset();
             edits::NormalizeStats stats;
             parts = edits::normalize_locally(bounds, polygons, boxes, m_options.gaps, &stats);
-            std::vector<geo::RingsCm> repaired;
-            repaired.reserve(parts.size());
-            for (const auto& part : parts) repaired.push_back(part.rings);
-            if (!stats.gaps_left && !qc::exact_partition(bounds, repaired)) {
-                parts = edits::normalize_partition(bounds, polygons, m_options.gaps, &stats);
-                ++tally.whole_tile_repairs;
+            if (!stats.gaps_left) {
+                std::vector<geo::RingsCm> repaired;
+                repaired.reserve(parts.size());
+                for (const auto& part : parts) repaired.push_back(part.rings);
+                out.coverage.emplace(bounds, repaired);
+                if (!out.coverage->exact()) {
+                    out.coverage.reset();
+                    parts = edits::normalize_partition(bounds, polygons, m_options.gaps, &stats);
+                    ++tally.whole_tile_repairs;
+                }
             }
             ++tally.repaired_tiles;
             tally.overlap_m2 += stats.overlap_m2;

@@ -38,8 +38,11 @@ public:
         m_where.resize(features.size());
     }
 
-    std::vector<Issue> run() {
-        const auto coverage = detail::analyse_coverage(m_prepared, m_frame.tile, m_is_touched);
+    std::vector<Issue> run(const CoverageAnalysis* known = nullptr) {
+        std::optional<detail::Coverage> own;
+        if (!known || m_touched || !analysed(known->kept()))
+            own = detail::analyse_coverage(m_prepared, m_frame.tile, m_is_touched);
+        const detail::Coverage& coverage = own ? *own : known->kept().coverage;
         index_neighbours(coverage);
         for (std::uint32_t i = 0; i < m_prepared.size(); ++i) {
             if (!m_is_touched[i]) continue;
@@ -59,6 +62,15 @@ public:
     }
 
 private:
+    // Whether `kept` analysed exactly what coverage reads of these features: the same oriented
+    // rings, in the same order. (A whole-tile check's result depends on nothing else.)
+    bool analysed(const CoverageAnalysis::Kept& kept) const {
+        if (kept.covers.size() != m_prepared.size()) return false;
+        for (std::size_t i = 0; i < m_prepared.size(); ++i)
+            if (m_prepared[i].cover != kept.covers[i]) return false;
+        return true;
+    }
+
     std::int64_t id(std::uint32_t i) const { return m_prepared[i].feature->id; }
 
     PointCm where(std::uint32_t i) {
@@ -232,8 +244,8 @@ private:
 }  // namespace
 
 std::vector<Issue> check_tile(const Rules& rules, const core::Nomenclature& nomenclature, const tiles::Box& tile,
-                              const std::vector<Feature>& features) {
-    return Run(rules, nomenclature, tile, features, nullptr).run();
+                              const std::vector<Feature>& features, const CoverageAnalysis* known) {
+    return Run(rules, nomenclature, tile, features, nullptr).run(known);
 }
 
 std::vector<Issue> check_features(const Rules& rules, const core::Nomenclature& nomenclature, const tiles::Box& tile,

@@ -25,6 +25,7 @@
 
 #include "geo/wkb.hpp"
 #include "qc/detail_geometry.hpp"
+#include "qc/qc.hpp"
 
 namespace tessera::qc::detail {
 
@@ -46,6 +47,21 @@ struct Coverage {
     std::vector<TroubleBox> trouble;     // pairwise disjoint; empty for an exact partition
     std::vector<Envelope> trouble_pieces;  // the box of each trouble piece and border stretch, unmerged
 };
+
+}  // namespace tessera::qc::detail
+
+namespace tessera::qc {
+
+// What CoverageAnalysis keeps: the analysis, and the oriented rings it was made of, which tell
+// check_tile whether its features are those polygons.
+struct CoverageAnalysis::Kept {
+    detail::Coverage coverage;
+    std::vector<std::vector<geo::RingsCm>> covers;
+};
+
+}  // namespace tessera::qc
+
+namespace tessera::qc::detail {
 
 // `touched`: one flag per feature. Features with an empty `cover` take no part.
 Coverage analyse_coverage(const std::vector<Prepared>& features, const Envelope& tile,

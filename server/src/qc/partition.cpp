@@ -6,7 +6,7 @@
 
 namespace tessera::qc {
 
-std::vector<PartitionTrouble> partition_trouble(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons) {
+CoverageAnalysis::CoverageAnalysis(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons) {
     const detail::Frame frame(tile);
     std::vector<detail::Prepared> prepared(polygons.size());
     for (std::size_t i = 0; i < polygons.size(); ++i) {
@@ -20,14 +20,24 @@ std::vector<PartitionTrouble> partition_trouble(const tiles::Box& tile, const st
         prepared[i].shape = detail::Shape::valid;
         prepared[i].cover.push_back(std::move(rings));
     }
-    const auto coverage = detail::analyse_coverage(prepared, frame.tile, std::vector<bool>(polygons.size(), false));
-    std::vector<PartitionTrouble> out;
-    for (const auto& t : coverage.trouble) out.push_back({t.box.min_x, t.box.min_y, t.box.max_x, t.box.max_y});
-    return out;
+    auto kept = std::make_shared<Kept>();
+    kept->coverage = detail::analyse_coverage(prepared, frame.tile, std::vector<bool>(polygons.size(), false));
+    for (const auto& t : kept->coverage.trouble) m_trouble.push_back({t.box.min_x, t.box.min_y, t.box.max_x, t.box.max_y});
+    kept->covers.reserve(prepared.size());
+    for (auto& p : prepared) kept->covers.push_back(std::move(p.cover));
+    m_kept = std::move(kept);
+}
+
+CoverageAnalysis::~CoverageAnalysis() = default;
+CoverageAnalysis::CoverageAnalysis(const CoverageAnalysis&) = default;
+CoverageAnalysis& CoverageAnalysis::operator=(const CoverageAnalysis&) = default;
+
+std::vector<PartitionTrouble> partition_trouble(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons) {
+    return CoverageAnalysis(tile, polygons).trouble();
 }
 
 bool exact_partition(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons) {
-    return partition_trouble(tile, polygons).empty();
+    return CoverageAnalysis(tile, polygons).exact();
 }
 
 }  // namespace tessera::qc

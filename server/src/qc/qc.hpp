@@ -10,6 +10,7 @@
 // fails on valid input (a bug).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,8 +35,12 @@ struct Feature {
 };
 
 // The whole tile: every rule. A gap is any part of the tile square covered by no feature.
+// `known`, when given, is the coverage test of these features' polygons in this order (an
+// import's); it is taken only if what the check reads of each feature's rings is what it
+// analysed (else the test runs again).
+class CoverageAnalysis;
 std::vector<Issue> check_tile(const Rules& rules, const core::Nomenclature& nomenclature, const tiles::Box& tile,
-                              const std::vector<Feature>& features);
+                              const std::vector<Feature>& features, const CoverageAnalysis* known = nullptr);
 
 // After a change: `features` holds the touched features and their neighbours (every feature of
 // the tile whose envelope comes within a small margin of a touched one's). Reports the issues
@@ -61,6 +66,27 @@ struct PartitionTrouble {
     std::int64_t min_x, min_y, max_x, max_y;
 };
 std::vector<PartitionTrouble> partition_trouble(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons);
+
+// The coverage test of valid polygons, kept: an import tests each tile's polygons, then loads
+// them and checks the tile, and the whole-tile check of the same polygons in the same order
+// takes this analysis instead of making it again. Copies share it; thread-safe once made.
+class CoverageAnalysis {
+public:
+    CoverageAnalysis(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons);
+    ~CoverageAnalysis();
+    CoverageAnalysis(const CoverageAnalysis&);
+    CoverageAnalysis& operator=(const CoverageAnalysis&);
+
+    const std::vector<PartitionTrouble>& trouble() const { return m_trouble; }
+    bool exact() const { return m_trouble.empty(); }
+
+    struct Kept;  // what check_tile takes (detail_coverage.hpp)
+    const Kept& kept() const { return *m_kept; }
+
+private:
+    std::shared_ptr<const Kept> m_kept;
+    std::vector<PartitionTrouble> m_trouble;
+};
 
 // Edge matching across the border `tile` shares with `neighbour` (tiles that share only a
 // corner, or none, give nothing). `mine` and `theirs` are the features of each tile that touch

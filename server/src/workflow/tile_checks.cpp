@@ -84,11 +84,12 @@ void add_unique(std::vector<store::StoredIssue>& out, std::set<std::string>& key
 }
 
 std::vector<store::StoredIssue> whole_tile_issues(const Checker& c, store::QcAccess& access,
-                                                  const tiles::TileKey& key) {
+                                                  const tiles::TileKey& key,
+                                                  const qc::CoverageAnalysis* known = nullptr) {
     const auto box = c.grid.bounds(key);
     const auto mine = to_qc_all(access.features());
     std::vector<store::StoredIssue> issues;
-    add_all(issues, qc::check_tile(c.rules, c.nomenclature, box, mine));
+    add_all(issues, qc::check_tile(c.rules, c.nomenclature, box, mine, known));
     // Edge matching with the four neighbours, on the features in a strip along each border.
     const double strip = 0.05;
     const std::int32_t step = c.grid.size_m() / 1000;
@@ -137,10 +138,10 @@ TileCheck check_whole_tile(const Checker& checker, store::TileTransaction& tx) {
 }
 
 TileCheck check_whole_tile(const Checker& checker, store::QcAccess& access, const tiles::TileKey& key,
-                           std::int64_t seq) {
+                           std::int64_t seq, const qc::CoverageAnalysis* known) {
     TileCheck out;
     out.seq = seq;
-    out.issues = whole_tile_issues(checker, access, key);
+    out.issues = whole_tile_issues(checker, access, key, known);
     out.counts = access.replace_all(seq, out.issues);
     return out;
 }

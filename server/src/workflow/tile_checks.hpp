@@ -35,8 +35,9 @@ struct TileCheck {
 // Checks the whole tile of `tx` (which holds its writer lock) and stores the issues.
 TileCheck check_whole_tile(const Checker& checker, store::TileTransaction& tx);
 // The same through the access of any transaction that holds the tile's writer lock, at `seq`.
+// `known`: the coverage test of the tile's features, when the caller made it (qc::check_tile).
 TileCheck check_whole_tile(const Checker& checker, store::QcAccess& access, const tiles::TileKey& key,
-                           std::int64_t seq);
+                           std::int64_t seq, const qc::CoverageAnalysis* known = nullptr);
 
 struct ChangeCheck {
     std::vector<store::StoredIssue> introduced;
