@@ -225,7 +225,8 @@ std::vector<std::int64_t> new_feature_ids(pqxx::work& tx, std::size_t n) {
     return ids;
 }
 
-// The features, with these keys, and their first version in their history.
+// The features, with these keys, and their first version in their history (copied from the rows
+// just written: a second COPY would make the database parse every geometry twice).
 void copy_features(pqxx::work& tx, const ProjectRecord& project, const std::string& k, int set_id,
                    const std::vector<NewFeature>& features, const std::vector<std::int64_t>& ids) {
     {
@@ -239,14 +240,11 @@ void copy_features(pqxx::work& tx, const ProjectRecord& project, const std::stri
         }
         copy.complete();
     }
-    detail::CopyRows copy(tx, "feature_history",
-                          {"feature_id", "version", "project_id", "tile_key", "code_cs", "code_us", "geom", "reviewed"});
-    for (std::size_t i = 0; i < features.size(); ++i) {
-        const auto& f = features[i];
-        copy.number(ids[i]).number(std::int64_t{1}).number(std::int64_t{project.id}).text(k).text(f.code_cs);
-        copy.text(f.code_us).hex(f.ewkb).boolean(false).end_row();
-    }
-    copy.complete();
+    tx.exec_params(
+        "INSERT INTO feature_history (feature_id, version, project_id, tile_key, code_cs, code_us, geom, reviewed) "
+        "SELECT id, version, project_id, tile_key, code_cs, code_us, geom, reviewed FROM feature "
+        "WHERE project_id = $1 AND tile_key = $2",
+        project.id, k);
 }
 
 void copy_beside(pqxx::work& tx, const ProjectRecord& project, const std::string& k, int set_id,
