@@ -22,15 +22,18 @@ CoverageAnalysis::CoverageAnalysis(const tiles::Box& tile, const std::vector<geo
     }
     auto kept = std::make_shared<Kept>();
     kept->coverage = detail::analyse_coverage(prepared, frame.tile, std::vector<bool>(polygons.size(), false));
-    for (const auto& t : kept->coverage.trouble) m_trouble.push_back({t.box.min_x, t.box.min_y, t.box.max_x, t.box.max_y});
     kept->covers.reserve(prepared.size());
     for (auto& p : prepared) kept->covers.push_back(std::move(p.cover));
     m_kept = std::move(kept);
 }
 
-CoverageAnalysis::~CoverageAnalysis() = default;
-CoverageAnalysis::CoverageAnalysis(const CoverageAnalysis&) = default;
-CoverageAnalysis& CoverageAnalysis::operator=(const CoverageAnalysis&) = default;
+std::vector<PartitionTrouble> CoverageAnalysis::trouble() const {
+    std::vector<PartitionTrouble> out;
+    for (const auto& t : m_kept->coverage.trouble) out.push_back({t.box.min_x, t.box.min_y, t.box.max_x, t.box.max_y});
+    return out;
+}
+
+bool CoverageAnalysis::exact() const { return m_kept->coverage.trouble.empty(); }
 
 std::vector<PartitionTrouble> partition_trouble(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons) {
     return CoverageAnalysis(tile, polygons).trouble();

@@ -73,19 +73,15 @@ std::vector<PartitionTrouble> partition_trouble(const tiles::Box& tile, const st
 class CoverageAnalysis {
 public:
     CoverageAnalysis(const tiles::Box& tile, const std::vector<geo::RingsCm>& polygons);
-    ~CoverageAnalysis();
-    CoverageAnalysis(const CoverageAnalysis&);
-    CoverageAnalysis& operator=(const CoverageAnalysis&);
 
-    const std::vector<PartitionTrouble>& trouble() const { return m_trouble; }
-    bool exact() const { return m_trouble.empty(); }
+    std::vector<PartitionTrouble> trouble() const;
+    bool exact() const;
 
     struct Kept;  // what check_tile takes (detail_coverage.hpp)
     const Kept& kept() const { return *m_kept; }
 
 private:
     std::shared_ptr<const Kept> m_kept;
-    std::vector<PartitionTrouble> m_trouble;
 };
 
 // Edge matching across the border `tile` shares with `neighbour` (tiles that share only a
