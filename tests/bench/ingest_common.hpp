@@ -35,7 +35,9 @@ inline test::Measured must_run(const std::string& what, const std::vector<std::s
         std::cerr << what << " failed (" << m.status << "):\n" << m.output << "\n";
         std::exit(1);
     }
-    std::cout << "    " << m.seconds << " s, peak RSS " << m.max_rss_kb / 1024 << " MiB\n";
+    std::cout << "    " << m.seconds << " s, peak RSS " << m.max_rss_kb / 1024 << " MiB, processor " << m.cpu_seconds
+              << " s (whole machine, database included: " << m.machine_cpu_seconds << " s, "
+              << m.machine_cpu_seconds / m.seconds << " cores busy)\n";
     return m;
 }
 

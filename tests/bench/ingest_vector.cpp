@@ -2,7 +2,8 @@
 // `tessera generate vector`) loaded by `tessera ingest vector` (reprojection check, repair,
 // clipping to tiles on the 1 cm grid, repair into a partition, COPY, quality controls) — and, in
 // the same run, `ogr2ogr -f PostgreSQL` with PG_USE_COPY=YES of the same file into the same
-// database, which only copies the rows.
+// database, which only copies the rows. Also measured: the import without writing (--dry-run),
+// and the processor time of the whole machine during each load (the database's work included).
 // Target (issue "AI prediction ingest"): Tessera's time ≤ 1.0 × ogr2ogr's.
 // TESSERA_BENCH_VECTOR_AREA_KM2 changes the input's area. The last line of output is one JSON
 // object with the figures.
@@ -46,6 +47,11 @@ int main() {
                                                                    report_file.string()});
     nlohmann::json report;
     std::ifstream(report_file) >> report;
+    // What the import does before it writes anything (reading, clipping, repair into a
+    // partition, encoding; no database writes, no quality controls): a floor under its time.
+    const auto reading = bench::must_run("tessera ingest vector --dry-run",
+                                         {TESSERA_BINARY, "ingest", "vector", input.string(), "--database-url",
+                                          db.url(), "--dry-run"});
     const auto load = bench::must_run("ogr2ogr -f PostgreSQL",
                                       {"/usr/bin/ogr2ogr", "-f", "PostgreSQL", "PG:" + db.url(), input.string(), "-nln",
                                        "gdal_copy", "-lco", "GEOMETRY_NAME=geom", "--config", "PG_USE_COPY", "YES"});
@@ -63,18 +69,32 @@ int main() {
               << " of them as a whole tile)\n"
               << "tessera ingest vector: " << tessera.seconds << " s, peak RSS " << tessera.max_rss_kb / 1024 << " MiB\n"
               << "  stages (seconds summed over threads): " << report["stage_seconds"].dump() << "\n"
+              << "  without writing (--dry-run): " << reading.seconds << " s\n"
               << "ogr2ogr -f PostgreSQL (PG_USE_COPY=YES): " << load.seconds << " s, " << copied << " rows\n"
-              << "Tessera / ogr2ogr: " << ratio << " (target ≤ 1.0)\n";
+              << "Tessera / ogr2ogr: " << ratio << " (target ≤ 1.0); without writing: "
+              << reading.seconds / load.seconds << "\n"
+              << "processor time of the whole machine (database included), Tessera / ogr2ogr: "
+              << tessera.machine_cpu_seconds << " s / " << load.machine_cpu_seconds << " s = "
+              << tessera.machine_cpu_seconds / load.machine_cpu_seconds << " (cores busy "
+              << tessera.machine_cpu_seconds / tessera.seconds << " / " << load.machine_cpu_seconds / load.seconds
+              << ")\n";
     nlohmann::json out{{"benchmark", "ingest-vector"},
                        {"features_in", report["features_in"]},
                        {"tessera_seconds", tessera.seconds},
                        {"tessera_polygons_loaded", loaded},
                        {"tessera_peak_rss_mib", tessera.max_rss_kb / 1024},
                        {"tessera_stage_seconds", report["stage_seconds"]},
+                       {"tessera_cpu_seconds", tessera.cpu_seconds},
+                       {"tessera_machine_cpu_seconds", tessera.machine_cpu_seconds},
+                       {"tessera_dry_run_seconds", reading.seconds},
+                       {"tessera_dry_run_cpu_seconds", reading.cpu_seconds},
                        {"tiles_repaired", report["tiles"]["repaired_into_partition"]},
                        {"tiles_repaired_as_a_whole", report["tiles"]["repaired_as_a_whole"]},
                        {"ogr2ogr_seconds", load.seconds},
                        {"ogr2ogr_rows", copied},
+                       {"ogr2ogr_cpu_seconds", load.cpu_seconds},
+                       {"ogr2ogr_machine_cpu_seconds", load.machine_cpu_seconds},
+                       {"machine_cpu_ratio", tessera.machine_cpu_seconds / load.machine_cpu_seconds},
                        {"ratio", ratio}};
     std::cout << out.dump() << "\n";
     return 0;

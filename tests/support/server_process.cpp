@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -137,8 +138,27 @@ pid_t start_tessera(const std::vector<std::string>& args, const std::string& out
     return spawn(full, output_path, output_path, "");
 }
 
+namespace {
+
+// Seconds all cores have been busy since boot (user, nice, system, irq, softirq, steal: not
+// idle or waiting for the disk), from the first line of /proc/stat; NaN when it cannot be read.
+double machine_busy_seconds() {
+    std::ifstream in("/proc/stat");
+    std::string cpu;
+    unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+    if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") {
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+    return static_cast<double>(user + nice + system + irq + softirq + steal) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double seconds_of(const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; }
+
+}  // namespace
+
 Measured run_measured(const std::vector<std::string>& argv) {
     const auto out_path = temp_path("measured-out");
+    const double busy0 = machine_busy_seconds();
     const auto t0 = std::chrono::steady_clock::now();
     const pid_t pid = spawn(argv, out_path, out_path + ".err", "");
     int status = 0;
@@ -146,7 +166,9 @@ Measured run_measured(const std::vector<std::string>& argv) {
     ::wait4(pid, &status, 0, &usage);
     Measured m;
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    m.machine_cpu_seconds = machine_busy_seconds() - busy0;
     m.max_rss_kb = usage.ru_maxrss;
+    m.cpu_seconds = seconds_of(usage.ru_utime) + seconds_of(usage.ru_stime);
     m.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     m.output = read_file(out_path) + read_file(out_path + ".err");
     std::remove(out_path.c_str());

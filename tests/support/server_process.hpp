@@ -37,12 +37,16 @@ private:
 int run_tessera(const std::vector<std::string>& args, std::string* output = nullptr,
                 const std::string& stdin_text = {});
 
-// A program run to the end with what it cost: wall time and the peak resident memory of the
-// process (wait4's rusage), for benchmarks. stdout and stderr are captured together.
+// A program run to the end with what it cost, for benchmarks: wall time, the peak resident
+// memory and processor time of the process (wait4's rusage), and the processor time the whole
+// machine spent meanwhile (/proc/stat), which counts the database server's work for it too.
+// stdout and stderr are captured together.
 struct Measured {
     int status = -1;  // exit status, or 128 + signal
     double seconds = 0;
     long max_rss_kb = 0;
+    double cpu_seconds = 0;          // user + system time of the program and its children
+    double machine_cpu_seconds = 0;  // busy time of all cores during the run (NaN when unknown)
     std::string output;
 };
 Measured run_measured(const std::vector<std::string>& argv);
