@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <tuple>
 
@@ -31,11 +32,12 @@ protected:
     void TearDown() override { std::filesystem::remove_all(m_dir); }
 
     std::unique_ptr<ingest::ImportReport> run(const std::filesystem::path& file, geo::FieldMap fields = {},
-                                              bool restart = false) {
+                                              bool restart = false, unsigned threads = 0) {
         ingest::VectorOptions o;
         o.file = file;
         o.fields = std::move(fields);
         o.load.restart = restart;
+        o.load.threads = threads;
         std::ostringstream log;
         auto report = std::make_unique<ingest::ImportReport>();
         ingest::ingest_vector(o, m_projects, m_project, core::Nomenclature::builtin(), *report, log);
@@ -159,6 +161,55 @@ TEST_F(IngestDb, IssuesFoundAtLoadAreThoseOfACheckReadingTheTable) {
         compared += stored.size();
     }
     EXPECT_GE(compared, 10u);  // a low-confidence issue for every piece, at least
+}
+
+// Every border between two tiles of an import is checked, however the workers' tiles fall: a
+// checkerboard of 5 × 5 tile-sized fields of two classes, loaded by more workers than cores,
+// has each of its 40 inner borders reported once as classes differing across it.
+TEST_F(IngestDb, EveryBorderBetweenLoadedTilesIsChecked) {
+    constexpr int n = 5;
+    const double x0 = 880000, y0 = 6840000;
+    std::vector<test::TestFeature> fields;
+    for (int j = 0; j < n; ++j)
+        for (int i = 0; i < n; ++i) {
+            std::ostringstream wkt;
+            wkt.precision(12);
+            const double x = x0 + 1000 * i, y = y0 + 1000 * j;
+            wkt << "POLYGON((" << x << " " << y << "," << x + 1000 << " " << y << "," << x + 1000 << " " << y + 1000
+                << "," << x << " " << y + 1000 << "," << x << " " << y << "))";
+            if ((i + j) % 2 == 0) {
+                fields.push_back({wkt.str(), "CS2.2.1", "US1.1", 0.9});
+            } else {
+                fields.push_back({wkt.str(), "CS2.1.1.1", "US1.2", 0.9});
+            }
+        }
+    const auto file = m_dir / "checkerboard.gpkg";
+    test::write_vector(file, "GPKG", 2154, fields);
+    auto report = run(file, {}, false, 6);
+    EXPECT_EQ(report->tiles_loaded, static_cast<std::size_t>(n * n));
+
+    pqxx::connection c(m_db.url());
+    pqxx::work tx(c);
+    // The two tiles each issue is between, from the features it names.
+    std::multiset<std::pair<std::string, std::string>> borders;
+    for (const auto& row : tx.exec("SELECT (SELECT array_agg(f.tile_key ORDER BY f.tile_key) FROM feature f "
+                                   "WHERE f.id = ANY(i.features))::text, i.tile_key, i.message FROM qc_issue i "
+                                   "WHERE i.code = 'edge_mismatch'")) {
+        const auto pair = row[0].as<std::string>();  // {a,b}
+        const auto comma = pair.find(',');
+        ASSERT_NE(comma, std::string::npos) << pair << " " << row[2].as<std::string>();
+        borders.emplace(pair.substr(1, comma - 1), pair.substr(comma + 1, pair.size() - comma - 2));
+        EXPECT_NE(row[2].as<std::string>().find("classes differ"), std::string::npos) << row[2].as<std::string>();
+    }
+    std::multiset<std::pair<std::string, std::string>> expected;
+    const auto key = [&](int i, int j) { return tiles::TileKey{880 + i, 6840 + j}.str(); };
+    for (int j = 0; j < n; ++j)
+        for (int i = 0; i < n; ++i) {
+            if (i + 1 < n) expected.emplace(key(i, j), key(i + 1, j));
+            if (j + 1 < n) expected.emplace(std::min(key(i, j), key(i, j + 1)), std::max(key(i, j), key(i, j + 1)));
+        }
+    ASSERT_EQ(expected.size(), 40u);
+    EXPECT_EQ(borders, expected);
 }
 
 TEST_F(IngestDb, ReprojectsFromWgs84AndReadsPercentConfidence) {

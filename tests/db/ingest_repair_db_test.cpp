@@ -292,23 +292,24 @@ TEST_F(IngestRepairDb, NonFiniteCoordinatesAndOtherGeometryTypesNameTheFeature) 
 }
 
 TEST_F(IngestRepairDb, AnImportStoppedByBadInputResumesOnceTheInputIsFixed) {
-    // Three tiles in a row. A line in the last tile is found only when that tile is read (a bad
+    // Three tiles in a row. A line in the middle tile is found only when that tile is read (a bad
     // class would stop the first pass, before anything is written): the import stops after the
-    // first two tiles are committed (one worker: tiles in order).
+    // two others are committed (one worker, which takes every other tile of a row first, then
+    // those between them).
     const auto file = m_dir / "rows.gpkg";
     std::vector<test::TestFeature> features;
     for (int i = 0; i < 3; ++i) features.push_back({box(X + 1000 * i, Y, X + 1000 * (i + 1), Y + 1000), "CS2.2.1", "US1.1", 0.9});
     test::write_vector(file, "GPKG", 2154, features);
-    // Break the third: a line instead of its polygon.
+    // Break the middle one: a line instead of its polygon.
     {
         GDALDatasetH ds = GDALOpenEx(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE, nullptr, nullptr, nullptr);
         ASSERT_NE(ds, nullptr);
         OGRLayerH layer = GDALDatasetGetLayer(ds, 0);
-        OGRFeatureH f = OGR_L_GetFeature(layer, 3);
+        OGRFeatureH f = OGR_L_GetFeature(layer, 2);
         ASSERT_NE(f, nullptr);
         OGRGeometryH g = OGR_G_CreateGeometry(wkbLineString);
-        OGR_G_AddPoint_2D(g, X + 2100, Y + 100);
-        OGR_G_AddPoint_2D(g, X + 2900, Y + 900);
+        OGR_G_AddPoint_2D(g, X + 1100, Y + 100);
+        OGR_G_AddPoint_2D(g, X + 1900, Y + 900);
         OGR_F_SetGeometryDirectly(f, g);
         ASSERT_EQ(OGR_L_SetFeature(layer, f), OGRERR_NONE);
         OGR_F_Destroy(f);
@@ -319,17 +320,17 @@ TEST_F(IngestRepairDb, AnImportStoppedByBadInputResumesOnceTheInputIsFixed) {
     o.load.threads = 1;
     try {
         run(o);
-        FAIL() << "feature 3 is not a polygon";
+        FAIL() << "feature 2 is not a polygon";
     } catch (const geo::InputError& e) {
         const std::string what = e.what();
-        EXPECT_NE(what.find("feature 3"), std::string::npos) << what;
-        EXPECT_NE(what.find("tile 0882_6840"), std::string::npos) << what;
+        EXPECT_NE(what.find("feature 2"), std::string::npos) << what;
+        EXPECT_NE(what.find("tile 0881_6840"), std::string::npos) << what;
         EXPECT_NE(what.find("2 tiles were loaded and are kept"), std::string::npos) << what;
     }
     EXPECT_EQ(query("SELECT count(*) FROM tile")[0][0].as<int>(), 2);
     EXPECT_EQ(query("SELECT count(*) FROM ingest_tile")[0][0].as<int>(), 2);
 
-    // Fixed, the same command resumes: the two loaded tiles are skipped, the third is loaded.
+    // Fixed, the same command resumes: the two loaded tiles are skipped, the middle one is loaded.
     test::write_vector(file, "GPKG", 2154, features);
     auto report = run(o);
     EXPECT_EQ(report->tiles_already_done, 2u);

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <exception>
 #include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 
 #include "geo/ogr_source.hpp"
 #include "ingest/progress.hpp"
@@ -26,6 +28,62 @@ std::string listed(const std::vector<std::string>& keys, std::size_t most) {
     for (std::size_t i = 0; i < keys.size() && i < most; ++i) out += (i ? ", " : "") + keys[i];
     if (keys.size() > most) out += ", ... (" + std::to_string(keys.size() - most) + " more)";
     return out;
+}
+
+// Neighbouring tiles of an import take turns at their shared border. A tile's whole-tile check
+// reads its four neighbours' features along their shared borders and sees only what they have
+// committed: two neighbours checked at the same time would each miss the other, and their border
+// would go unchecked. So a tile's check and commit wait until no neighbour is between its own
+// check and commit: of any two neighbours, the second to check sees the first's features, and
+// every border is checked.
+class BorderTurns {
+public:
+    explicit BorderTurns(std::int32_t step_km) : m_step(step_km) {}
+
+    // Held from a tile's check to its commit (or failure).
+    class Turn {
+    public:
+        Turn(BorderTurns& turns, const tiles::TileKey& key) : m_turns(turns), m_key(key) { m_turns.enter(m_key); }
+        ~Turn() { m_turns.leave(m_key); }
+        Turn(const Turn&) = delete;
+        Turn& operator=(const Turn&) = delete;
+
+    private:
+        BorderTurns& m_turns;
+        tiles::TileKey m_key;
+    };
+
+private:
+    void enter(const tiles::TileKey& key) {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] {
+            const auto [x, y] = std::pair(key.x_km, key.y_km);
+            return !m_inside.contains({x - m_step, y}) && !m_inside.contains({x + m_step, y}) &&
+                   !m_inside.contains({x, y - m_step}) && !m_inside.contains({x, y + m_step});
+        });
+        m_inside.insert(key);
+    }
+    void leave(const tiles::TileKey& key) {
+        {
+            std::lock_guard lock(m_mutex);
+            m_inside.erase(key);
+        }
+        m_changed.notify_all();
+    }
+
+    std::int32_t m_step;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::set<tiles::TileKey> m_inside;
+};
+
+// The order tiles are loaded in: row by row and, in each row, every other tile first, then those
+// between them. The tiles the workers have in hand at once are then seldom neighbours, which
+// would wait for each other's turn, and each row's reads stay together.
+std::vector<tiles::TileKey> in_loading_order(std::vector<tiles::TileKey> keys, std::int32_t step_km) {
+    const auto rank = [step_km](const tiles::TileKey& k) { return std::tuple(k.y_km, (k.x_km / step_km) & 1, k.x_km); };
+    std::sort(keys.begin(), keys.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+    return keys;
 }
 
 }  // namespace
@@ -69,9 +127,10 @@ void load_tiles(const std::vector<tiles::TileKey>& keys, const ProducerFactory& 
     } else if (auto id = projects.find_prediction_set(project, options.prediction_set)) {
         set_id = id;
     }
+    const std::int32_t step_km = std::max(1, project.tile_size_m / 1000);
     std::vector<tiles::TileKey> pending;
     std::vector<std::string> pending_names;
-    for (const auto& key : keys) {
+    for (const auto& key : in_loading_order(keys, step_km)) {
         if (run && run->done.count(key.str())) {
             ++report.tiles_already_done;
             continue;
@@ -105,6 +164,7 @@ void load_tiles(const std::vector<tiles::TileKey>& keys, const ProducerFactory& 
     std::string error_tile;
     std::atomic<std::size_t> loaded{0}, beside{0}, empty{0}, polygons{0};
     std::mutex qc_mutex;
+    BorderTurns turns(step_km);
 
     const auto work = [&] {
         TileProducer produce;
@@ -130,10 +190,14 @@ void load_tiles(const std::vector<tiles::TileKey>& keys, const ProducerFactory& 
                 const auto n = out->features.size();
                 if (!options.dry_run) {
                     const auto t_load = std::chrono::steady_clock::now();
-                    double qc_seconds = 0;
+                    double qc_seconds = 0, waited_seconds = 0;
                     store::ProjectStore::TileLoad load{*set_id, options.source, run->id, options.beside_edited};
+                    std::optional<BorderTurns::Turn> turn;  // from the check to the commit
                     const auto result = projects.load_tile(
                         project, key, load, out->features, [&](store::QcAccess& access, std::int64_t seq) {
+                            const auto t_turn = std::chrono::steady_clock::now();
+                            turn.emplace(turns, key);
+                            waited_seconds = since(t_turn);
                             const auto t_qc = std::chrono::steady_clock::now();
                             const auto check = workflow::check_whole_tile(checker, access, key, seq,
                                                                           out->coverage ? &*out->coverage : nullptr);
@@ -145,7 +209,8 @@ void load_tiles(const std::vector<tiles::TileKey>& keys, const ProducerFactory& 
                             qc_seconds = since(t_qc);
                         });
                     out->tally.stage_seconds["quality controls"] += qc_seconds;
-                    out->tally.stage_seconds["database"] += since(t_load) - qc_seconds;
+                    out->tally.stage_seconds["waiting for neighbours"] += waited_seconds;
+                    out->tally.stage_seconds["database"] += since(t_load) - qc_seconds - waited_seconds;
                     if (result == store::ProjectStore::Loaded::beside) {
                         ++beside;
                     } else {

@@ -1,9 +1,10 @@
 #pragma once
 
 // The part every import shares: tiles produced in parallel by worker threads (each with its own
-// reader and GEOS context), each tile committed on its own with its quality controls, the import
-// recorded so that running the same command again skips the tiles it committed, tiles people
-// have edited refused or loaded beside their work, progress shown while it runs.
+// reader and GEOS context), each tile committed on its own with its quality controls (neighbouring
+// tiles in turn, so that every border between them is checked), the import recorded so that
+// running the same command again skips the tiles it committed, tiles people have edited refused
+// or loaded beside their work, progress shown while it runs.
 
 #include <cstddef>
 #include <functional>
