@@ -1,5 +1,6 @@
 #include "support/server_process.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -24,8 +25,10 @@ std::string read_file(const std::string& path) {
     return s.str();
 }
 
+// A new path at each call, from any thread: two servers started at once must not share their
+// output files (one would find the other's port, or lose its file when the other removes it).
 std::string temp_path(const char* what) {
-    static int n = 0;
+    static std::atomic<int> n{0};
     return std::string(TESSERA_BUILD_DIR) + "/test-" + what + "-" + std::to_string(::getpid()) + "-" +
            std::to_string(n++) + ".log";
 }
