@@ -57,7 +57,7 @@ private:
     void enter(const tiles::TileKey& key) {
         std::unique_lock lock(m_mutex);
         m_changed.wait(lock, [&] {
-            const auto [x, y] = std::pair(key.x_km, key.y_km);
+            const auto x = key.x_km, y = key.y_km;
             return !m_inside.contains({x - m_step, y}) && !m_inside.contains({x + m_step, y}) &&
                    !m_inside.contains({x, y - m_step}) && !m_inside.contains({x, y + m_step});
         });
@@ -197,8 +197,8 @@ void load_tiles(const std::vector<tiles::TileKey>& keys, const ProducerFactory& 
                         project, key, load, out->features, [&](store::QcAccess& access, std::int64_t seq) {
                             const auto t_turn = std::chrono::steady_clock::now();
                             turn.emplace(turns, key);
-                            waited_seconds = since(t_turn);
                             const auto t_qc = std::chrono::steady_clock::now();
+                            waited_seconds = std::chrono::duration<double>(t_qc - t_turn).count();
                             const auto check = workflow::check_whole_tile(checker, access, key, seq,
                                                                           out->coverage ? &*out->coverage : nullptr);
                             {
